@@ -1,0 +1,102 @@
+"""Conversation basics: greeting, help, thanks, goodbye, "are you a bot?", off-topic, fallback,
+language changes and requests for a person."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import EventType
+
+from actions.common import AssistantAction, Reply, Turn, payload
+from bot import LANGUAGES
+from bot.catalogue.queries import list_partners
+from bot.language import requested_language
+
+
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+
+def main_buttons(reply: Reply) -> list[dict[str, str]]:
+    return [
+        reply.button("button_courses", "ask_courses"),
+        reply.button("button_partners", "ask_partners"),
+        reply.button("button_eligibility", "ask_eligibility"),
+    ]
+
+
+class StaticReplyAction(AssistantAction):
+    """Says one fixed text, with the main buttons when `with_buttons`."""
+
+    message_key = ""
+    with_buttons = False
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        buttons = main_buttons(turn.reply) if self.with_buttons else None
+        turn.reply.say(self.message_key, buttons=buttons)
+        return []
+
+
+class ActionGreet(StaticReplyAction):
+    action_name, message_key, with_buttons = "action_greet", "greet", True
+
+
+class ActionHelp(StaticReplyAction):
+    action_name, message_key, with_buttons = "action_help", "help", True
+
+
+class ActionBotChallenge(StaticReplyAction):
+    action_name, message_key = "action_bot_challenge", "bot_challenge"
+
+
+class ActionGoodbye(StaticReplyAction):
+    action_name, message_key = "action_goodbye", "goodbye"
+
+
+class ActionThank(StaticReplyAction):
+    action_name, message_key = "action_thank", "thank"
+
+
+class ActionAffirm(StaticReplyAction):
+    action_name, message_key, with_buttons = "action_affirm", "affirm", True
+
+
+class ActionDeny(StaticReplyAction):
+    action_name, message_key = "action_deny", "deny"
+
+
+class ActionOutOfScope(StaticReplyAction):
+    action_name, message_key, with_buttons = "action_out_of_scope", "out_of_scope", True
+
+
+class ActionFallback(StaticReplyAction):
+    action_name, message_key, with_buttons = "action_fallback", "fallback", True
+
+
+class ActionAskHuman(AssistantAction):
+    """Until counsellors can take over here, give the partners' own contacts."""
+
+    action_name = "action_ask_human"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        contacts = "\n".join(f"• {p.name}: {p.contact}" for p in list_partners(turn.db))
+        turn.reply.say_text(f"{turn.reply.text('human')}\n{contacts}")
+        return []
+
+
+class ActionChangeLanguage(AssistantAction):
+    """Switches to the language the person asks for, or asks which one."""
+
+    action_name = "action_change_language"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        target = turn.entity("language") or requested_language(turn.text)
+        if target not in LANGUAGES:
+            turn.reply.say(
+                "language_which",
+                buttons=[
+                    {"title": title, "payload": payload("change_language", language=code)}
+                    for code, title in LANGUAGE_NAMES.items()
+                ],
+            )
+            return []
+        turn.reply.lang = target
+        turn.reply.say("language_changed", buttons=main_buttons(turn.reply))
+        return []

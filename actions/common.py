@@ -1,0 +1,141 @@
+"""What every action shares: the conversation's language, the database, replies with buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot import LANGUAGES
+from bot.catalogue.queries import brussels_today
+from bot.db import session_factory
+from bot.i18n import text
+from bot.language import detect_language
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    with session_factory(settings().database_url)() as session:
+        yield session
+
+
+def conversation_language(tracker: Tracker, default: str) -> str:
+    """The request's `lang` when the client sent one, else the slot, else a guess from the text."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    requested = metadata.get("lang")
+    if requested in LANGUAGES:
+        return str(requested)
+    current = tracker.get_slot("language")
+    if current in LANGUAGES:
+        return str(current)
+    return detect_language(tracker.latest_message.get("text") or "") or default
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload that Rasa reads as an intent with entities, without NLU."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+@dataclass
+class Reply:
+    """The messages an action sends, in the conversation's language."""
+
+    lang: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def say(self, key: str, buttons: list[dict[str, str]] | None = None, **values: object) -> None:
+        self.messages.append({"text": text(key, self.lang, **values), "buttons": buttons or []})
+
+    def say_text(self, message: str, buttons: list[dict[str, str]] | None = None) -> None:
+        self.messages.append({"text": message, "buttons": buttons or []})
+
+    def text(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+    def button(self, key: str, intent: str, **entities: str) -> dict[str, str]:
+        return {"title": text(key, self.lang), "payload": payload(intent, **entities)}
+
+    def send(self, dispatcher: CollectingDispatcher) -> None:
+        for message in self.messages:
+            if message["buttons"]:
+                dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+            else:
+                dispatcher.utter_message(text=message["text"])
+
+
+@dataclass
+class Turn:
+    """One answer being built: who asked what, in which language, with a database session."""
+
+    tracker: Tracker
+    db: Session
+    today: dt.date
+    reply: Reply
+
+    def entity(self, name: str) -> str | None:
+        for entity in self.tracker.latest_message.get("entities") or []:
+            if entity.get("entity") == name and entity.get("value"):
+                return str(entity["value"])
+        return None
+
+    def slot(self, name: str) -> str | None:
+        value = self.tracker.get_slot(name)
+        return str(value) if value else None
+
+    @property
+    def lang(self) -> str:
+        return self.reply.lang
+
+    @property
+    def text(self) -> str:
+        return str(self.tracker.latest_message.get("text") or "")
+
+
+class AssistantAction(Action):
+    """An action that answers in the conversation's language and keeps the `language` slot."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        raise NotImplementedError
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        lang = conversation_language(tracker, settings().default_language)
+        events: list[EventType] = []
+        try:
+            with db_session() as db:
+                turn = Turn(tracker, db, brussels_today(), Reply(lang))
+                events = self.respond(turn)
+                reply = turn.reply
+        except SQLAlchemyError:
+            logger.exception("database error in %s", self.name())
+            reply = Reply(lang)
+            reply.say("unavailable")
+        reply.send(dispatcher)
+        if tracker.get_slot("language") != reply.lang:
+            events.append(SlotSet("language", reply.lang))
+        return events

@@ -1,0 +1,103 @@
+"""The `guidance` command: database, catalogue import, and running the assistant."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
+from bot.db import session_factory
+from bot.db.migrate import upgrade
+from bot.runner import Stack, with_token
+from bot.settings import Settings
+
+app = typer.Typer(help="Guidance assistant for digital trainings in Brussels.", no_args_is_help=True)
+db_app = typer.Typer(help="The application database.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The course catalogue.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the tables of the database named by DATABASE_URL."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="catalogue YAML file"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate and report, change nothing"),
+) -> None:
+    """Validate FILE completely, then bring the database in line with it (all or nothing)."""
+    try:
+        catalogue = load_file(file)
+    except CatalogueInvalid as invalid:
+        for error in invalid.errors:
+            typer.echo(f"{file}: {error}", err=True)
+        typer.echo(f"{len(invalid.errors)} error(s): nothing was imported", err=True)
+        raise typer.Exit(1) from None
+    settings = Settings.from_env()
+    with session_factory(settings.database_url)() as session, session.begin():
+        report = import_catalogue(session, catalogue)
+        if dry_run:
+            session.rollback()
+    prefix = "dry run, nothing written: " if dry_run else ""
+    typer.echo(prefix + report.summary())
+
+
+@app.command()
+def run() -> None:
+    """Start engine, action server and gateway; stop them all on Ctrl-C."""
+    settings = with_token(Settings.from_env())
+    logging.basicConfig(level=settings.log_level)
+    stack = Stack(settings, settings.var_dir / "logs")
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            typer.echo("\nstopping…")
+            stack.stop()
+            typer.echo("stopped")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    typer.echo(f"starting engine, action server and gateway (logs in {stack.log_dir}) …")
+    stack.start()
+    try:
+        seconds = stack.wait_until_healthy()
+    except (RuntimeError, TimeoutError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        stack.stop()
+        raise typer.Exit(1) from None
+    url = stack.gateway_url
+    typer.echo(
+        f"\nready in {seconds:.0f} s\n"
+        f"  gateway       {url}   (POST {url}/api/messages, GET {url}/healthz)\n"
+        f"  engine        {settings.engine_url}   (loopback only, token-protected API)\n"
+        f"  action server {settings.action_server_url}   (loopback only)\n\n"
+        f"try:  curl -s {url}/api/messages -H 'content-type: application/json' "
+        f"-d '{{\"sender\": \"me\", \"text\": \"quelles formations en cybersécurité ?\"}}'\n"
+        "Ctrl-C stops everything."
+    )
+    while True:
+        for name, process in stack.processes.items():
+            if process.poll() is not None:
+                typer.echo(f"error: the {name} process stopped; see {stack.log_dir}", err=True)
+                stack.stop()
+                raise typer.Exit(1)
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    app()

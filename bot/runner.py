@@ -1,0 +1,144 @@
+"""Start and stop the three processes of the assistant: engine, action server and gateway.
+
+Used by `guidance run` (and so `make run`), by the end-to-end tests and by the benchmark, so all
+of them run the assistant the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import httpx
+
+from bot.settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
+
+RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def rasa_url(url: str) -> str:
+    """The tracker store's URL as the engine's SQLAlchemy 1.4 with psycopg2 expects it."""
+    for prefix in ("postgresql+psycopg://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+def base_env(settings: Settings) -> dict[str, str]:
+    """The environment of every process: the settings spelled out, and no telemetry."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "TRACKER_DATABASE_URL": rasa_url(settings.effective_tracker_url),
+            "ENGINE_PORT": str(settings.engine_port),
+            "ACTION_PORT": str(settings.action_port),
+            "GATEWAY_PORT": str(settings.gateway_port),
+            "GATEWAY_HOST": settings.gateway_host,
+            "ENGINE_TOKEN": settings.engine_token,
+            "DEFAULT_LANGUAGE": settings.default_language,
+            "LOG_LEVEL": settings.log_level,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def engine_command(settings: Settings) -> list[str]:
+    return [
+        str(RASA), "run",
+        "--enable-api", "--auth-token", settings.engine_token,
+        "--interface", "127.0.0.1", "--port", str(settings.engine_port),
+        "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--model", str(settings.model_dir),
+    ]  # fmt: skip
+
+
+def action_server_command(settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+
+
+def gateway_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", "bot.web.asgi:app_from_env",
+        "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+        "--no-access-log",
+    ]  # fmt: skip
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    log_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
+
+    def start_process(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{name}.log").open("ab")
+        env = {**base_env(self.settings), **(extra_env or {})}
+        self.processes[name] = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        # The action server and gateway start in a second; the engine loads its model longer.
+        self.start_process("engine", engine_command(self.settings))
+        self.start_process(
+            "actions", action_server_command(self.settings), {"SANIC_HOST": "127.0.0.1"}
+        )
+        self.start_process("gateway", gateway_command(self.settings))
+
+    def wait_until_healthy(self, timeout: float = 180.0) -> float:
+        """Seconds until the gateway reports every part healthy; raise if a process dies."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the {name} process stopped (exit {process.returncode}); "
+                        f"see {self.log_dir / (name + '.log')}"
+                    )
+            try:
+                if httpx.get(f"{self.gateway_url}/healthz", timeout=2.0).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise TimeoutError(f"the assistant was not healthy after {timeout:.0f} s; logs in {self.log_dir}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def with_token(settings: Settings) -> Settings:
+    """The settings with an engine token: a random one for this run when none is configured."""
+    if settings.engine_token:
+        return settings
+    return replace(settings, engine_token=secrets.token_urlsafe(24))

@@ -1,0 +1,84 @@
+"""One typed settings object, read from the environment (documented in `.env.example`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import LANGUAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines of a `.env` file; the real environment takes precedence."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process of the assistant needs to know about its surroundings."""
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'guidance.db'}"
+    tracker_database_url: str = ""
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    engine_port: int = 5005
+    action_port: int = 5055
+    engine_token: str = ""
+    engine_timeout_seconds: float = 20.0
+    default_language: str = "fr"
+    log_level: str = "INFO"
+    model_dir: Path = field(default=PROJECT_ROOT / "models")
+    var_dir: Path = field(default=PROJECT_ROOT / "var")
+
+    @property
+    def engine_url(self) -> str:
+        return f"http://127.0.0.1:{self.engine_port}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def effective_tracker_url(self) -> str:
+        """The engine's tracker store: its own SQLite file by default, else the same server."""
+        if self.tracker_database_url:
+            return self.tracker_database_url
+        if self.database_url.startswith("sqlite"):
+            return f"sqlite:///{self.var_dir / 'tracker.db'}"
+        return self.database_url
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = {**_read_dotenv(PROJECT_ROOT / ".env"), **(environ if environ is not None else os.environ)}
+        defaults = cls()
+        language = env.get("DEFAULT_LANGUAGE", defaults.default_language)
+        if language not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {LANGUAGES}, not {language!r}")
+        return cls(
+            database_url=env.get("DATABASE_URL") or defaults.database_url,
+            tracker_database_url=env.get("TRACKER_DATABASE_URL", ""),
+            gateway_host=env.get("GATEWAY_HOST", defaults.gateway_host),
+            gateway_port=int(env.get("GATEWAY_PORT", defaults.gateway_port)),
+            engine_port=int(env.get("ENGINE_PORT", defaults.engine_port)),
+            action_port=int(env.get("ACTION_PORT", defaults.action_port)),
+            engine_token=env.get("ENGINE_TOKEN", ""),
+            engine_timeout_seconds=float(
+                env.get("ENGINE_TIMEOUT_SECONDS", defaults.engine_timeout_seconds)
+            ),
+            default_language=language,
+            log_level=env.get("LOG_LEVEL", defaults.log_level),
+            model_dir=Path(env.get("MODEL_DIR", defaults.model_dir)),
+            var_dir=Path(env.get("VAR_DIR", defaults.var_dir)),
+        )

@@ -1,0 +1,18 @@
+"""Entry point for uvicorn: `uvicorn --factory bot.web.asgi:app_from_env`."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from bot.settings import Settings
+from bot.web.app import create_app
+
+
+def app_from_env() -> FastAPI:
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(settings)
