@@ -91,11 +91,17 @@ class Turn:
     today: dt.date
     reply: Reply
 
+    def entities(self, name: str) -> list[str]:
+        """Values of the entity `name` in this message, in the order they were written."""
+        return [
+            str(entity["value"])
+            for entity in self.tracker.latest_message.get("entities") or []
+            if entity.get("entity") == name and entity.get("value")
+        ]
+
     def entity(self, name: str) -> str | None:
-        for entity in self.tracker.latest_message.get("entities") or []:
-            if entity.get("entity") == name and entity.get("value"):
-                return str(entity["value"])
-        return None
+        values = self.entities(name)
+        return values[0] if values else None
 
     def slot(self, name: str) -> str | None:
         value = self.tracker.get_slot(name)

@@ -9,6 +9,9 @@ from bot.catalogue.queries import get_course, get_partner, list_partners, search
 from bot.db.models import Course, Partner, localized
 
 
+NOT_A_TRAINING_PARTNER = "actiris"
+
+
 @dataclass
 class CourseContext:
     courses: list[Course] = field(default_factory=list)
@@ -29,7 +32,9 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
     is used (`use_memory`), so "and where is it?" follows the previous answer.
     """
     course_key = turn.entity("course")
-    partner_key = turn.entity("partner")
+    # Actiris is named as a condition ("registered at Actiris"), not as a training organiser.
+    partners = [p for p in turn.entities("partner") if p != NOT_A_TRAINING_PARTNER]
+    partner_key = partners[0] if partners else None
     topic = turn.entity("course_topic")
     if use_memory and not (course_key or partner_key or topic):
         course_key = turn.slot("course")

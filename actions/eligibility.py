@@ -5,12 +5,12 @@ from __future__ import annotations
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn
-from actions.context import resolve, say_unknown, course_title
+from actions.context import course_buttons, course_title, resolve, say_unknown
 from actions.courses import ask_which_course, remember
 from bot.db.models import Course, EligibilityRule, localized
 from bot.eligibility import Outcome, PersonFacts, Rule, evaluate, read_facts
 
-MAX_COURSES_CHECKED = 4
+MAX_COURSES_CHECKED = 8
 _MISSING_KEY = {
     "min_age": "missing_age",
     "max_age": "missing_age",
@@ -55,13 +55,34 @@ def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
         lines.append(turn.reply.text("verdict_not_eligible_next", partner=partner.name, contact=partner.contact))
     else:
         lines.append(turn.reply.text("verdict_unsure", **values))
-        missing = dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in verdict.unknown)
-        lines.append(bullets(list(missing)))
+        lines.append(bullets(missing_facts(turn, verdict.unknown)))
         lines.append(turn.reply.text("verdict_unsure_next", partner=partner.name, contact=partner.contact))
     if verdict.to_check and verdict.outcome is not Outcome.NOT_ELIGIBLE:
         lines.append(turn.reply.text("verdict_to_check", partner=partner.name))
         lines.append(bullets([r.reason for r in verdict.to_check]))
     turn.reply.say_text("\n".join(lines))
+
+
+def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:
+    return list(dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in rules))
+
+
+def say_verdicts(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
+    """One line per course, for a question about several ("can I do BeCode?")."""
+    lines = [turn.reply.text("verdict_summary")]
+    for course in courses:
+        title = course_title(course, turn.lang)
+        verdict = evaluate(rules_of(course, turn.lang), facts)
+        if verdict.outcome is Outcome.ELIGIBLE:
+            lines.append(turn.reply.text("verdict_line_eligible", title=title))
+        elif verdict.outcome is Outcome.NOT_ELIGIBLE:
+            reasons = " ".join(r.reason for r in verdict.failed)
+            lines.append(turn.reply.text("verdict_line_not_eligible", title=title, reasons=reasons))
+        else:
+            missing = ", ".join(missing_facts(turn, verdict.unknown))
+            lines.append(turn.reply.text("verdict_line_unsure", title=title, missing=missing))
+    turn.reply.say_text("\n".join(lines))
+    turn.reply.say("verdict_summary_next", buttons=course_buttons(turn, courses, "ask_eligibility"))
 
 
 class ActionEligibility(AssistantAction):
@@ -76,9 +97,10 @@ class ActionEligibility(AssistantAction):
             len(context.courses) > 1 and facts.empty
         ):
             return ask_which_course(turn, context, "ask_eligibility")
-        for course in context.courses:
-            if facts.empty:
-                say_conditions(turn, course)
-            else:
-                say_verdict(turn, course, facts)
+        if len(context.courses) > 1:
+            say_verdicts(turn, context.courses, facts)
+        elif facts.empty:
+            say_conditions(turn, context.courses[0])
+        else:
+            say_verdict(turn, context.courses[0], facts)
         return remember(context)

@@ -58,6 +58,7 @@ def run() -> None:
     """Start engine, action server and gateway; stop them all on Ctrl-C."""
     settings = with_token(Settings.from_env())
     logging.basicConfig(level=settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     stack = Stack(settings, settings.var_dir / "logs")
     stopping = False
 

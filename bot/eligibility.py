@@ -135,7 +135,7 @@ _ASKING = re.compile(
 )
 # A place counts as where the person lives only after words that say so.
 _RESIDENCE = re.compile(
-    r"\b(?:habite|habites|habitant|vis|vit|reside|domicilie|viens\s+de|suis\s+de|live|living|"
+    r"\b(?:habite|habites|jhabite|habitant|vis|vit|jvis|reside|domicilie|viens\s+de|suis\s+de|live|living|"
     r"lives|from|based\s+in|woon|woont|wonen|woonachtig|kom\s+uit|ben\s+van)\b"
     r"((?:\s+[a-z'-]+){1,4})"
 )

@@ -23,7 +23,7 @@ _WEEKDAYS = {
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
 }
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RANGE = {"fr": "du {a} au {b}", "nl": "{a} tot {b}", "en": "{a} to {b}"}
+_RANGE = {"fr": "{a} au {b}", "nl": "{a} tot {b}", "en": "{a} to {b}"}
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +51,7 @@ def format_days(days: list[str], lang: str) -> str:
     names = _WEEKDAYS[lang].split()
     indexes = sorted(_DAY_KEYS.index(d) for d in days)
     if len(indexes) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
-        return _RANGE[lang].format(a=names[indexes[0]], b=names[indexes[-1]]).replace("du ", "", 1)
+        return _RANGE[lang].format(a=names[indexes[0]], b=names[indexes[-1]])
     return ", ".join(names[i] for i in indexes)
 
 

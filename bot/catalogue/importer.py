@@ -36,10 +36,17 @@ class LineDict(dict):  # type: ignore[type-arg]
 
 
 class _LineLoader(yaml.SafeLoader):
-    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
-        mapping = LineDict(super().construct_mapping(node, deep=deep))
-        mapping.line = node.start_mark.line + 1
-        return mapping
+    """YAML's safe loader, building LineDicts instead of dicts."""
+
+
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    yield mapping
+    mapping.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
 
 
 @dataclass

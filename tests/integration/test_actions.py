@@ -1,0 +1,252 @@
+"""Actions run against a real database with rasa-sdk's own dispatcher and trackers.
+
+Expected texts are computed from the database rows and the message catalogue, never typed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import update
+
+import actions.common
+from actions.basics import ActionChangeLanguage, ActionGreet, ActionOutOfScope
+from actions.courses import ActionCertificate, ActionCost, ActionCourses, ActionLocation, ActionSchedule
+from actions.eligibility import ActionEligibility
+from actions.partners import ActionPartners
+from bot.catalogue.queries import get_course, get_partner, list_partners, search_courses, upcoming_sessions
+from bot.db.models import CourseSession, localized
+from bot.i18n import format_date, text
+
+
+@pytest.fixture
+def db(seeded, database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    actions.common.settings.cache_clear()
+    yield seeded
+    actions.common.settings.cache_clear()
+
+
+def tracker(message: str = "", *, intent: str = "", entities=None, slots=None, lang=None) -> Tracker:
+    latest = {
+        "text": message,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [
+            {"entity": name, "value": value, "start": 0, "end": 0} for name, value in (entities or [])
+        ],
+        "metadata": {"lang": lang} if lang else {},
+    }
+    return Tracker("test-user", dict(slots or {}), latest, [], False, None, {}, "action_listen")
+
+
+def run(action, t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return dispatcher.messages, texts, events
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_greeting_in_the_requested_language_sets_the_slot(db, lang):
+    messages, texts, events = run(ActionGreet(), tracker("hi", lang=lang))
+    assert texts == text("greet", lang)
+    assert messages[0]["buttons"], "the greeting offers next steps"
+    assert SlotSet("language", lang) in events
+
+
+def test_without_lang_the_slot_then_the_text_decide(db):
+    _, texts, events = run(ActionGreet(), tracker("bonjour", slots={"language": "nl"}))
+    assert texts == text("greet", "nl") and events == []
+    _, texts, events = run(ActionGreet(), tracker("goeiedag, hoe gaat het"))
+    assert texts == text("greet", "nl") and SlotSet("language", "nl") in events
+
+
+def test_partners_are_listed_from_the_database(db):
+    messages, texts, _ = run(ActionPartners(), tracker("who?", lang="en"))
+    with db() as session:
+        partners = list_partners(session)
+    for partner in partners:
+        assert partner.name in texts
+        assert localized(partner, "description", "en") in texts
+    assert [b["title"] for b in messages[0]["buttons"]] == [p.name for p in partners]
+
+
+def test_one_partner_is_described_with_its_address_and_courses(db):
+    _, texts, events = run(ActionPartners(), tracker("becode?", entities=[("partner", "becode")], lang="fr"))
+    with db() as session:
+        becode = get_partner(session, "becode")
+    assert becode.address in texts and becode.contact in texts
+    for course in becode.courses:
+        assert course.title_fr in texts
+    assert SlotSet("partner", "becode") in events
+
+
+def test_unknown_partner_gets_the_known_ones(db):
+    _, texts, _ = run(ActionPartners(), tracker("x", entities=[("partner", "hogwarts")], lang="en"))
+    assert texts.startswith(text("unknown_partner", "en", name="hogwarts", known="")[:20])
+    assert "BeCode" in texts and "MolenGeek" in texts
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_course_search_by_topic_shows_each_course_with_its_next_start(db, today, lang):
+    _, texts, _ = run(ActionCourses(), tracker("cyber", entities=[("course_topic", "cybersecurity")], lang=lang))
+    with db() as session:
+        courses = search_courses(session, today, topic="cybersecurity")
+    assert courses
+    for course in courses:
+        assert localized(course, "title", lang) in texts
+        assert format_date(upcoming_sessions(course, today)[0].start_date, lang) in texts
+
+
+def test_course_search_with_nothing_found_lists_the_topics(db):
+    _, texts, _ = run(
+        ActionCourses(),
+        tracker("x", entities=[("course_topic", "cloud"), ("partner", "cepegra")], lang="en"),
+    )
+    assert texts.startswith("I found no training")
+    assert "graphic design" in texts
+
+
+def test_schedule_of_one_course_gives_dates_days_place_and_seats(db, today):
+    key = "molengeek-coding-school"
+    with db() as session:
+        course = get_course(session, key)
+        sessions = upcoming_sessions(course, today)[:3]
+    messages, texts, events = run(ActionSchedule(), tracker("when", entities=[("course", key)], lang="en"))
+    for session in sessions:
+        assert format_date(session.start_date, "en") in texts
+        assert format_date(session.end_date, "en") in texts
+        assert session.location in texts
+    full = [s for s in sessions if s.seats_left == 0]
+    assert full, "the seed has a full MolenGeek session"
+    assert text("seats_full", "en") in texts
+    for session in sessions:
+        if session.seats_left:
+            assert text("seats_left", "en", seats=session.seats_left) in texts
+    assert "indicative" in texts, "sample dates are flagged as such"
+    assert messages[-1]["buttons"]
+    assert SlotSet("course", key) in events
+
+
+def test_a_date_changed_in_the_database_shows_in_the_next_answer(db, today):
+    key = "becode-web-developer"
+    new_start = today + dt.timedelta(days=3)
+    with db() as session, session.begin():
+        first = upcoming_sessions(get_course(session, key), today)[0]
+        session.execute(update(CourseSession).where(CourseSession.id == first.id).values(start_date=new_start))
+    _, texts, _ = run(ActionSchedule(), tracker("when", entities=[("course", key)], lang="nl"))
+    assert format_date(new_start, "nl") in texts
+
+
+def test_follow_up_questions_use_the_course_in_mind(db, today):
+    key = "becode-web-developer"
+    with db() as session:
+        course = get_course(session, key)
+    _, where, _ = run(ActionLocation(), tracker("where", slots={"course": key}, lang="en"))
+    assert upcoming_sessions(course, today)[0].location in where
+    _, cost, _ = run(ActionCost(), tracker("price", slots={"course": key}, lang="fr"))
+    assert cost.startswith(text("cost_free", "fr", title=course.title_fr, partner="BeCode"))
+    assert course.allowance_fr in cost
+    _, certificate, _ = run(ActionCertificate(), tracker("diploma", slots={"course": key}, lang="en"))
+    expected = course.certificate_en or text("no_certificate_info", "en", title=course.title_en,
+                                             partner="BeCode", contact=course.partner.contact)
+    assert expected in certificate
+
+
+def test_a_question_without_any_course_asks_which_one_with_buttons(db):
+    messages, texts, _ = run(ActionCertificate(), tracker("certificate?", lang="en"))
+    assert texts == text("which_course", "en")
+    assert len(messages[0]["buttons"]) >= 12
+    assert messages[0]["buttons"][0]["payload"].startswith('/ask_certificate{"course":')
+
+
+def test_conditions_of_a_course_come_from_its_rules(db):
+    key = "molengeek-coding-school"
+    with db() as session:
+        course = get_course(session, key)
+    _, texts, _ = run(ActionEligibility(), tracker("conditions?", entities=[("course", key)], lang="nl"))
+    for rule in course.rules:
+        assert rule.reason_nl in texts
+    assert text("conditions_ask_facts", "nl") in texts
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "verdict", "reason_kind"),
+    [
+        ("I'm 27, registered at Actiris, I live in Jette", "en", "verdict_not_eligible", "max_age"),
+        ("j'ai 20 ans, je suis inscrit chez actiris, j'habite à Jette", "fr", "verdict_eligible", None),
+        ("ik ben 20 jaar", "nl", "verdict_unsure", None),
+        ("j'ai 22 ans et jsuis pas inscrit chez actiris", "fr", "verdict_not_eligible", "actiris_registered"),
+    ],
+)
+def test_personal_check_answers_with_reasons_from_the_rules(db, message, lang, verdict, reason_kind):
+    key = "molengeek-coding-school"
+    with db() as session:
+        course = get_course(session, key)
+    _, texts, _ = run(ActionEligibility(), tracker(message, entities=[("course", key)], lang=lang))
+    values = {"title": localized(course, "title", lang), "partner": course.partner.name}
+    assert text(verdict, lang, **values) in texts
+    if reason_kind:
+        rule = next(r for r in course.rules if r.kind == reason_kind)
+        assert localized(rule, "reason", lang) in texts
+
+
+def test_personal_check_for_a_partner_checks_each_of_its_courses(db):
+    _, texts, _ = run(
+        ActionEligibility(),
+        tracker("I'm 27 and live in Liège, can I do BeCode?", entities=[("partner", "becode")], lang="en"),
+    )
+    with db() as session:
+        becode = get_partner(session, "becode")
+        rules = {c.key: {r.kind: r for r in c.rules} for c in becode.courses}
+    for course in becode.courses:
+        if "max_age" in rules[course.key] and int(rules[course.key]["max_age"].value) < 27:
+            expected = text("verdict_line_not_eligible", "en", title=course.title_en,
+                            reasons=rules[course.key]["max_age"].reason_en)
+            assert expected in texts
+        else:
+            assert course.title_en in texts
+    assert texts.count("\n") >= len(becode.courses)
+
+
+def test_actiris_named_as_a_condition_is_not_taken_for_the_partner(db):
+    _, texts, _ = run(
+        ActionEligibility(),
+        tracker(
+            "j'ai 19 ans, inscrit chez actiris, je peux faire molengeek ?",
+            entities=[("partner", "actiris"), ("partner", "molengeek")],
+            lang="fr",
+        ),
+    )
+    with db() as session:
+        molengeek = get_partner(session, "molengeek")
+    assert "Je ne connais pas" not in texts
+    for course in molengeek.courses:
+        assert course.title_fr in texts
+
+
+def test_change_language(db):
+    messages, texts, events = run(ActionChangeLanguage(), tracker("in het Nederlands aub", slots={"language": "fr"}))
+    assert texts == text("language_changed", "nl")
+    assert SlotSet("language", "nl") in events
+    _, texts, _ = run(ActionChangeLanguage(), tracker("other language", slots={"language": "fr"}))
+    assert texts == text("language_which", "fr")
+
+
+def test_out_of_scope_says_what_it_can_do(db):
+    _, texts, _ = run(ActionOutOfScope(), tracker("pizza", lang="nl"))
+    assert texts == text("out_of_scope", "nl")
+
+
+def test_database_down_gives_a_polite_message(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    actions.common.settings.cache_clear()
+    try:
+        _, texts, _ = run(ActionCourses(), tracker("courses", lang="fr"))
+    finally:
+        actions.common.settings.cache_clear()
+    assert texts == text("unavailable", "fr")

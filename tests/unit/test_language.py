@@ -1,0 +1,48 @@
+"""Guessing the language of a message and reading requests to switch."""
+
+import pytest
+
+from bot.language import detect_language, requested_language
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("bonjour", "fr"),
+        ("c koi les conditions pr becode", "fr"),
+        ("quelles formations existent en cybersécurité ?", "fr"),
+        ("wanneer begint da", "nl"),
+        ("welke opleidingen zijn er bij molengeek", "nl"),
+        ("ik ben 23 en niet ingeschreven bij actiris", "nl"),
+        ("what trainings are there", "en"),
+        ("I'm 27 and live in Liège, can I do the BeCode course?", "en"),
+        ("hello", "en"),
+    ],
+)
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("text", ["ok", "becode", "?", "", "👍"])
+def test_no_evidence_gives_no_language(text):
+    assert detect_language(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("en français stp", "fr"),
+        ("parle francais", "fr"),
+        ("kan het in het Nederlands?", "nl"),
+        ("in het Engels aub", "en"),
+        ("english please", "en"),
+        ("can we speak dutch", "nl"),
+    ],
+)
+def test_requested_language(text, lang):
+    assert requested_language(text) == lang
+
+
+def test_no_or_several_languages_named_is_no_request():
+    assert requested_language("hello") is None
+    assert requested_language("english or french?") is None
