@@ -14,7 +14,7 @@ APP := .venv/.installed
 ENGINE := .venv-rasa/.installed
 MODEL := models/.trained
 UV := .venv/bin/uv
-RASA := .venv-rasa/bin/rasa
+RASA := PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
 GUIDANCE := .venv/bin/guidance
 TRAINING_DATA := domain.yml config.yml $(shell find nlu -name '*.yml' 2>/dev/null)
 SEED := catalogue/seed.yml

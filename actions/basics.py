@@ -10,7 +10,6 @@ from bot import LANGUAGES
 from bot.catalogue.queries import list_partners
 from bot.language import requested_language
 
-
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
 

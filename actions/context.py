@@ -8,7 +8,6 @@ from actions.common import Turn, payload
 from bot.catalogue.queries import get_course, get_partner, list_partners, search_courses
 from bot.db.models import Course, Partner, localized
 
-
 NOT_A_TRAINING_PARTNER = "actiris"
 
 
@@ -55,9 +54,7 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
             context.unknown_partner = turn_entity_text(turn, "partner") or partner_key
             return context
     if partner_key or topic:
-        context.courses = search_courses(
-            turn.db, turn.today, topic=topic, partner_key=partner_key
-        )
+        context.courses = search_courses(turn.db, turn.today, topic=topic, partner_key=partner_key)
     return context
 
 

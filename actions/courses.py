@@ -1,6 +1,8 @@
-"""Trainings and their facts: search by topic or partner, next sessions, place, cost, certificate."""
+"""Trainings and their facts: search by topic or partner, sessions, place, cost, certificate."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
 
@@ -27,7 +29,9 @@ def course_line(turn: Turn, course: Course) -> str:
     }
     if upcoming is None:
         return turn.reply.text("course_line_no_session", **values)
-    return turn.reply.text("course_line", start=format_date(upcoming.start_date, turn.lang), **values)
+    return turn.reply.text(
+        "course_line", start=format_date(upcoming.start_date, turn.lang), **values
+    )
 
 
 def ask_which_course(turn: Turn, context: CourseContext, intent: str) -> list[EventType]:
@@ -89,7 +93,9 @@ def session_text(turn: Turn, course: Course, session: CourseSession) -> str:
             if session.application_deadline
             else not_announced
         ),
-        info=format_date(session.info_session_date, lang) if session.info_session_date else not_announced,
+        info=format_date(session.info_session_date, lang)
+        if session.info_session_date
+        else not_announced,
     )
 
 
@@ -114,13 +120,17 @@ class ActionSchedule(AssistantAction):
             lines = [turn.reply.text("courses_found", what=describe_what(turn, context))]
             lines += [course_line(turn, c) for c in context.courses]
             turn.reply.say_text("\n".join(lines))
-            turn.reply.say("pick_course", buttons=course_buttons(turn, context.courses, "ask_schedule"))
+            turn.reply.say(
+                "pick_course", buttons=course_buttons(turn, context.courses, "ask_schedule")
+            )
             return remember(context)
         course = context.courses[0]
         title, partner = course_title(course, turn.lang), course.partner
         sessions = upcoming_sessions(course, turn.today)[:MAX_SESSIONS_SHOWN]
         if not sessions:
-            turn.reply.say("no_sessions", title=title, partner=partner.name, contact=partner.contact)
+            turn.reply.say(
+                "no_sessions", title=title, partner=partner.name, contact=partner.contact
+            )
             return remember(context)
         turn.reply.say("schedule_intro", title=title, partner=partner.name)
         for session in sessions:
@@ -143,7 +153,9 @@ class ActionLocation(AssistantAction):
             places = [s.location for s in upcoming_sessions(course, turn.today)] or [
                 course.partner.address
             ]
-            shown = [turn.reply.text("online") if p == "online" else p for p in dict.fromkeys(places)]
+            shown = [
+                turn.reply.text("online") if p == "online" else p for p in dict.fromkeys(places)
+            ]
             turn.reply.say(
                 "location",
                 title=course_title(course, turn.lang),
@@ -173,7 +185,10 @@ class ActionCost(AssistantAction):
                 return remember(context)
             return ask_which_course(turn, context, "ask_cost")
         course = context.courses[0]
-        values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
+        values: dict[str, Any] = {
+            "title": course_title(course, turn.lang),
+            "partner": course.partner.name,
+        }
         if course.cost_eur == 0:
             turn.reply.say("cost_free", **values)
         else:
@@ -198,7 +213,10 @@ class ActionCertificate(AssistantAction):
         if len(context.courses) != 1:
             return ask_which_course(turn, context, "ask_certificate")
         course = context.courses[0]
-        values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
+        values: dict[str, Any] = {
+            "title": course_title(course, turn.lang),
+            "partner": course.partner.name,
+        }
         certificate = localized(course, "certificate", turn.lang)
         if certificate:
             turn.reply.say("certificate", certificate=certificate, **values)

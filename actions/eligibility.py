@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn
@@ -32,7 +34,10 @@ def bullets(lines: list[str]) -> str:
 
 
 def say_conditions(turn: Turn, course: Course) -> None:
-    values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
+    values: dict[str, Any] = {
+        "title": course_title(course, turn.lang),
+        "partner": course.partner.name,
+    }
     rules = rules_of(course, turn.lang)
     if not rules:
         turn.reply.say("conditions_none", **values)
@@ -44,7 +49,7 @@ def say_conditions(turn: Turn, course: Course) -> None:
 
 def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
     partner = course.partner
-    values = {"title": course_title(course, turn.lang), "partner": partner.name}
+    values: dict[str, Any] = {"title": course_title(course, turn.lang), "partner": partner.name}
     verdict = evaluate(rules_of(course, turn.lang), facts)
     lines: list[str] = []
     if verdict.outcome is Outcome.ELIGIBLE:
@@ -52,11 +57,17 @@ def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
     elif verdict.outcome is Outcome.NOT_ELIGIBLE:
         lines.append(turn.reply.text("verdict_not_eligible", **values))
         lines.append(bullets([r.reason for r in verdict.failed]))
-        lines.append(turn.reply.text("verdict_not_eligible_next", partner=partner.name, contact=partner.contact))
+        lines.append(
+            turn.reply.text(
+                "verdict_not_eligible_next", partner=partner.name, contact=partner.contact
+            )
+        )
     else:
         lines.append(turn.reply.text("verdict_unsure", **values))
         lines.append(bullets(missing_facts(turn, verdict.unknown)))
-        lines.append(turn.reply.text("verdict_unsure_next", partner=partner.name, contact=partner.contact))
+        lines.append(
+            turn.reply.text("verdict_unsure_next", partner=partner.name, contact=partner.contact)
+        )
     if verdict.to_check and verdict.outcome is not Outcome.NOT_ELIGIBLE:
         lines.append(turn.reply.text("verdict_to_check", partner=partner.name))
         lines.append(bullets([r.reason for r in verdict.to_check]))
@@ -93,8 +104,10 @@ class ActionEligibility(AssistantAction):
         if say_unknown(turn, context):
             return []
         facts = read_facts(turn.text, current_year=turn.today.year)
-        if not context.courses or (len(context.courses) > MAX_COURSES_CHECKED) or (
-            len(context.courses) > 1 and facts.empty
+        if (
+            not context.courses
+            or (len(context.courses) > MAX_COURSES_CHECKED)
+            or (len(context.courses) > 1 and facts.empty)
         ):
             return ask_which_course(turn, context, "ask_eligibility")
         if len(context.courses) > 1:

@@ -16,7 +16,9 @@ from bot.db.migrate import upgrade
 from bot.runner import Stack, with_token
 from bot.settings import Settings
 
-app = typer.Typer(help="Guidance assistant for digital trainings in Brussels.", no_args_is_help=True)
+app = typer.Typer(
+    help="Guidance assistant for digital trainings in Brussels.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The application database.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The course catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -88,7 +90,7 @@ def run() -> None:
         f"  engine        {settings.engine_url}   (loopback only, token-protected API)\n"
         f"  action server {settings.action_server_url}   (loopback only)\n\n"
         f"try:  curl -s {url}/api/messages -H 'content-type: application/json' "
-        f"-d '{{\"sender\": \"me\", \"text\": \"quelles formations en cybersécurité ?\"}}'\n"
+        f'-d \'{{"sender": "me", "text": "quelles formations en cybersécurité ?"}}\'\n'
         "Ctrl-C stops everything."
     )
     while True:

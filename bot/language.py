@@ -13,33 +13,32 @@ from bot import LANGUAGES
 
 _MARKERS: dict[str, frozenset[str]] = {
     "fr": frozenset(
-        """je j tu il elle on nous vous ils les le la des du de un une et est es suis sont pour
-        pas ne avec dans sur quoi quel quelle quels quelles comment combien quand ou qui que
-        qu c ca ce cette mon ma mes ton ta tes formation formations bonjour salut merci oui non
-        stp svp peux peut faut veux voudrais ai as avez ans habite inscrit inscrite gratuit
-        commence prochaine coute cours aussi mais parce chez moi toi koi jsuis chui slt bjr
-        pr ptn wsh cest jai jveux jpeux sais jsp dois quoi etre avoir faire d l au aux ya""".split()
+        """je j tu il elle on nous vous ils les le la des du de un une et est es suis sont pour pas
+        ne avec dans sur quoi quel quelle quels quelles comment combien quand ou qui que qu c ca
+        ce cette mon ma mes ton ta tes formation formations bonjour salut merci oui non stp svp
+        peux peut faut veux voudrais ai as avez ans habite inscrit inscrite gratuit commence
+        prochaine coute cours aussi mais parce chez moi toi koi jsuis chui slt bjr pr ptn wsh
+        cest jai jveux jpeux sais jsp dois etre avoir faire d l au aux ya""".split()
     ),
     "nl": frozenset(
         """ik je jij u hij zij we wij jullie de het een en is ben zijn voor niet met in op wat
-        welke hoe hoeveel wanneer waar wie dat die deze dit mijn mijn jouw opleiding opleidingen
+        welke hoe hoeveel wanneer waar wie dat die deze dit mijn jouw opleiding opleidingen
         cursus hallo hoi dag dank bedankt ja nee kan kun kunnen moet wil zou heb hebt jaar woon
-        ingeschreven gratis begint volgende kost ook maar omdat bij mij mag graag aub alsjeblieft
-        da wa kzou kheb kben ge gij zijt nie ni goeiedag dankje dankjewel waarom der er van naar
-        nog al om te""".split()
+        ingeschreven gratis begint volgende kost ook maar omdat bij mij mag graag aub
+        alsjeblieft da wa kzou kheb kben ge gij zijt nie ni goeiedag dankje dankjewel waarom der
+        er van naar nog al om te""".split()
     ),
     "en": frozenset(
-        """i you he she we they the a an and is am are for not no with in on what which how
-        much many when where who that this these my your training trainings course courses
-        hello hi hey thanks thank yes can could should must want would have has years old live
-        registered free start starts next cost also but because at me please pls do does did
-        to of it its im i'm dont can't cant there about get any""".split()
+        """i you he she we they the a an and is am are for not no with in on what which how much
+        many when where who that this these my your training trainings course courses hello hi
+        hey thanks thank yes can could should must want would have has years old live registered
+        free start starts next cost also but because at me please pls do does did to of it its
+        im i'm dont can't cant there about get any""".split()
     ),
 }
 # Words that belong to one language only weigh more than words shared across languages.
 _SHARED = frozenset(
-    w for w in set().union(*_MARKERS.values())
-    if sum(w in words for words in _MARKERS.values()) > 1
+    w for w in set().union(*_MARKERS.values()) if sum(w in words for words in _MARKERS.values()) > 1
 )
 
 _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {

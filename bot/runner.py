@@ -47,6 +47,8 @@ def base_env(settings: Settings) -> dict[str, str]:
             "ENGINE_TOKEN": settings.engine_token,
             "DEFAULT_LANGUAGE": settings.default_language,
             "LOG_LEVEL": settings.log_level,
+            "MODEL_DIR": str(settings.model_dir),
+            "VAR_DIR": str(settings.var_dir),
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -68,7 +70,15 @@ def engine_command(settings: Settings) -> list[str]:
 
 
 def action_server_command(settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
+    return [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_port),
+    ]
 
 
 def gateway_command(settings: Settings) -> list[str]:
@@ -89,7 +99,9 @@ class Stack:
     def gateway_url(self) -> str:
         return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
 
-    def start_process(self, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> None:
+    def start_process(
+        self, name: str, command: list[str], extra_env: dict[str, str] | None = None
+    ) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
         env = {**base_env(self.settings), **(extra_env or {})}
@@ -122,16 +134,21 @@ class Stack:
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
-        raise TimeoutError(f"the assistant was not healthy after {timeout:.0f} s; logs in {self.log_dir}")
+        raise TimeoutError(
+            f"the assistant was not healthy after {timeout:.0f} s; logs in {self.log_dir}"
+        )
 
     def stop(self, timeout: float = 15.0) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for process in self.processes.values():
+        for name in list(self.processes):
+            self.stop_process(name, timeout)
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        """Ask one process (and its children) to stop; kill it if it does not within `timeout`."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(max(deadline - time.monotonic(), 0.1))
+                process.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

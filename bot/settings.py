@@ -61,7 +61,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = {**_read_dotenv(PROJECT_ROOT / ".env"), **(environ if environ is not None else os.environ)}
+        env = {
+            **_read_dotenv(PROJECT_ROOT / ".env"),
+            **(environ if environ is not None else os.environ),
+        }
         defaults = cls()
         language = env.get("DEFAULT_LANGUAGE", defaults.default_language)
         if language not in LANGUAGES:

@@ -27,7 +27,7 @@ def postgres_or_skip() -> None:
     try:
         with create_engine(POSTGRES_ADMIN_URL).connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         message = f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set: PostgreSQL tests may not be skipped)")

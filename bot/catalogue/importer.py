@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,7 +30,7 @@ RECORD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,119}$")
 HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class LineDict(dict):  # type: ignore[type-arg]
+class LineDict(dict[str, Any]):
     """A mapping read from YAML that remembers the line it started on."""
 
     line: int = 0
@@ -39,11 +40,11 @@ class _LineLoader(yaml.SafeLoader):
     """YAML's safe loader, building LineDicts instead of dicts."""
 
 
-def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode):  # type: ignore[no-untyped-def]
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
     yield mapping
-    mapping.update(loader.construct_mapping(node))
+    mapping.update({str(key): value for key, value in loader.construct_mapping(node).items()})
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
@@ -67,10 +68,18 @@ class CatalogueInvalid(Exception):
 
 @dataclass
 class ImportReport:
-    created: dict[str, int] = field(default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0})
-    updated: dict[str, int] = field(default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0})
-    deleted: dict[str, int] = field(default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0})
-    unchanged: dict[str, int] = field(default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0})
+    created: dict[str, int] = field(
+        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
+    )
+    updated: dict[str, int] = field(
+        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
+    )
+    deleted: dict[str, int] = field(
+        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
+    )
+    unchanged: dict[str, int] = field(
+        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
+    )
 
     @property
     def changed(self) -> bool:
@@ -308,7 +317,11 @@ def _check_course(
     except InvalidOperation:
         c.error(node, record, "'cost_eur' must be a number of euros, 0 or more")
     languages = node.get("instruction_languages")
-    if not isinstance(languages, list) or not languages or any(x not in LANGUAGES for x in languages):
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or any(x not in LANGUAGES for x in languages)
+    ):
         c.error(node, record, "'instruction_languages' must be a list among fr, nl, en")
         languages = []
     data: dict[str, Any] = {
@@ -341,7 +354,9 @@ def _check_course(
         if session is None:
             continue
         if session["key"] in session_keys:
-            c.error(session_node, f"session '{session['key']}'", "the same session key is used twice")
+            c.error(
+                session_node, f"session '{session['key']}'", "the same session key is used twice"
+            )
         session_keys.add(session["key"])
         data["sessions"].append(session)
     if len(c.errors) != before or not key:
@@ -353,7 +368,9 @@ def validate(document: Any) -> dict[str, Any]:
     """Check a parsed catalogue; return it normalised, or raise with every error found."""
     c = _Checker()
     if not isinstance(document, dict):
-        raise CatalogueInvalid([CatalogueError(1, "file", "must be a mapping with partners and courses")])
+        raise CatalogueInvalid(
+            [CatalogueError(1, "file", "must be a mapping with partners and courses")]
+        )
     if document.get("version") != 1:
         c.error(document, "file", "'version' must be 1")
     partners_node = document.get("partners")
@@ -395,9 +412,11 @@ def load_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueInvalid([CatalogueError(0, "file", f"is not UTF-8 text ({exc.reason})")]) from exc
+        raise CatalogueInvalid(
+            [CatalogueError(0, "file", f"is not UTF-8 text ({exc.reason})")]
+        ) from exc
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        document = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
@@ -516,8 +535,12 @@ def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportRepor
             session.flush()
             course.rules.extend(
                 EligibilityRule(
-                    position=position, kind=kind, value=value,
-                    reason_fr=fr, reason_nl=nl, reason_en=en,
+                    position=position,
+                    kind=kind,
+                    value=value,
+                    reason_fr=fr,
+                    reason_nl=nl,
+                    reason_en=en,
                 )
                 for position, (kind, value, fr, nl, en) in enumerate(rules)
             )

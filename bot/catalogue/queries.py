@@ -19,7 +19,9 @@ _COURSE_LOADING = (
 
 def list_partners(session: Session) -> list[Partner]:
     return list(
-        session.scalars(select(Partner).options(selectinload(Partner.courses)).order_by(Partner.name))
+        session.scalars(
+            select(Partner).options(selectinload(Partner.courses)).order_by(Partner.name)
+        )
     )
 
 
@@ -30,7 +32,9 @@ def get_partner(session: Session, key: str) -> Partner | None:
 
 
 def get_course(session: Session, key: str) -> Course | None:
-    return session.scalars(select(Course).options(*_COURSE_LOADING).where(Course.key == key)).first()
+    return session.scalars(
+        select(Course).options(*_COURSE_LOADING).where(Course.key == key)
+    ).first()
 
 
 def upcoming_sessions(course: Course, today: dt.date) -> list[CourseSession]:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -74,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The gateway app for `settings`; the engine client lives as long as the app."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = EngineClient(
             settings.engine_url, settings.engine_token, settings.engine_timeout_seconds
         )
@@ -109,7 +110,8 @@ def create_app(settings: Settings) -> FastAPI:
         }
         healthy = engine_ok and actions_ok and database_ok
         return JSONResponse(
-            {"status": "ok" if healthy else "degraded", **state}, status_code=200 if healthy else 503
+            {"status": "ok" if healthy else "degraded", **state},
+            status_code=200 if healthy else 503,
         )
 
     @app.get("/", response_class=HTMLResponse)
@@ -136,7 +138,7 @@ def _database_up(url: str) -> bool:
     try:
         with engine_for(url).connect() as connection:
             connection.execute(sql("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "down" for a health check
+    except Exception:
         logger.warning("health check: database unreachable")
         return False
     return True

@@ -15,10 +15,22 @@ from sqlalchemy import update
 
 import actions.common
 from actions.basics import ActionChangeLanguage, ActionGreet, ActionOutOfScope
-from actions.courses import ActionCertificate, ActionCost, ActionCourses, ActionLocation, ActionSchedule
+from actions.courses import (
+    ActionCertificate,
+    ActionCost,
+    ActionCourses,
+    ActionLocation,
+    ActionSchedule,
+)
 from actions.eligibility import ActionEligibility
 from actions.partners import ActionPartners
-from bot.catalogue.queries import get_course, get_partner, list_partners, search_courses, upcoming_sessions
+from bot.catalogue.queries import (
+    get_course,
+    get_partner,
+    list_partners,
+    search_courses,
+    upcoming_sessions,
+)
 from bot.db.models import CourseSession, localized
 from bot.i18n import format_date, text
 
@@ -31,12 +43,15 @@ def db(seeded, database_url, monkeypatch):
     actions.common.settings.cache_clear()
 
 
-def tracker(message: str = "", *, intent: str = "", entities=None, slots=None, lang=None) -> Tracker:
+def tracker(
+    message: str = "", *, intent: str = "", entities=None, slots=None, lang=None
+) -> Tracker:
     latest = {
         "text": message,
         "intent": {"name": intent, "confidence": 1.0},
         "entities": [
-            {"entity": name, "value": value, "start": 0, "end": 0} for name, value in (entities or [])
+            {"entity": name, "value": value, "start": 0, "end": 0}
+            for name, value in (entities or [])
         ],
         "metadata": {"lang": lang} if lang else {},
     }
@@ -76,7 +91,9 @@ def test_partners_are_listed_from_the_database(db):
 
 
 def test_one_partner_is_described_with_its_address_and_courses(db):
-    _, texts, events = run(ActionPartners(), tracker("becode?", entities=[("partner", "becode")], lang="fr"))
+    _, texts, events = run(
+        ActionPartners(), tracker("becode?", entities=[("partner", "becode")], lang="fr")
+    )
     with db() as session:
         becode = get_partner(session, "becode")
     assert becode.address in texts and becode.contact in texts
@@ -93,7 +110,9 @@ def test_unknown_partner_gets_the_known_ones(db):
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
 def test_course_search_by_topic_shows_each_course_with_its_next_start(db, today, lang):
-    _, texts, _ = run(ActionCourses(), tracker("cyber", entities=[("course_topic", "cybersecurity")], lang=lang))
+    _, texts, _ = run(
+        ActionCourses(), tracker("cyber", entities=[("course_topic", "cybersecurity")], lang=lang)
+    )
     with db() as session:
         courses = search_courses(session, today, topic="cybersecurity")
     assert courses
@@ -116,7 +135,9 @@ def test_schedule_of_one_course_gives_dates_days_place_and_seats(db, today):
     with db() as session:
         course = get_course(session, key)
         sessions = upcoming_sessions(course, today)[:3]
-    messages, texts, events = run(ActionSchedule(), tracker("when", entities=[("course", key)], lang="en"))
+    messages, texts, events = run(
+        ActionSchedule(), tracker("when", entities=[("course", key)], lang="en")
+    )
     for session in sessions:
         assert format_date(session.start_date, "en") in texts
         assert format_date(session.end_date, "en") in texts
@@ -137,7 +158,9 @@ def test_a_date_changed_in_the_database_shows_in_the_next_answer(db, today):
     new_start = today + dt.timedelta(days=3)
     with db() as session, session.begin():
         first = upcoming_sessions(get_course(session, key), today)[0]
-        session.execute(update(CourseSession).where(CourseSession.id == first.id).values(start_date=new_start))
+        session.execute(
+            update(CourseSession).where(CourseSession.id == first.id).values(start_date=new_start)
+        )
     _, texts, _ = run(ActionSchedule(), tracker("when", entities=[("course", key)], lang="nl"))
     assert format_date(new_start, "nl") in texts
 
@@ -151,9 +174,16 @@ def test_follow_up_questions_use_the_course_in_mind(db, today):
     _, cost, _ = run(ActionCost(), tracker("price", slots={"course": key}, lang="fr"))
     assert cost.startswith(text("cost_free", "fr", title=course.title_fr, partner="BeCode"))
     assert course.allowance_fr in cost
-    _, certificate, _ = run(ActionCertificate(), tracker("diploma", slots={"course": key}, lang="en"))
-    expected = course.certificate_en or text("no_certificate_info", "en", title=course.title_en,
-                                             partner="BeCode", contact=course.partner.contact)
+    _, certificate, _ = run(
+        ActionCertificate(), tracker("diploma", slots={"course": key}, lang="en")
+    )
+    expected = course.certificate_en or text(
+        "no_certificate_info",
+        "en",
+        title=course.title_en,
+        partner="BeCode",
+        contact=course.partner.contact,
+    )
     assert expected in certificate
 
 
@@ -168,7 +198,9 @@ def test_conditions_of_a_course_come_from_its_rules(db):
     key = "molengeek-coding-school"
     with db() as session:
         course = get_course(session, key)
-    _, texts, _ = run(ActionEligibility(), tracker("conditions?", entities=[("course", key)], lang="nl"))
+    _, texts, _ = run(
+        ActionEligibility(), tracker("conditions?", entities=[("course", key)], lang="nl")
+    )
     for rule in course.rules:
         assert rule.reason_nl in texts
     assert text("conditions_ask_facts", "nl") in texts
@@ -178,12 +210,24 @@ def test_conditions_of_a_course_come_from_its_rules(db):
     ("message", "lang", "verdict", "reason_kind"),
     [
         ("I'm 27, registered at Actiris, I live in Jette", "en", "verdict_not_eligible", "max_age"),
-        ("j'ai 20 ans, je suis inscrit chez actiris, j'habite à Jette", "fr", "verdict_eligible", None),
+        (
+            "j'ai 20 ans, je suis inscrit chez actiris, j'habite à Jette",
+            "fr",
+            "verdict_eligible",
+            None,
+        ),
         ("ik ben 20 jaar", "nl", "verdict_unsure", None),
-        ("j'ai 22 ans et jsuis pas inscrit chez actiris", "fr", "verdict_not_eligible", "actiris_registered"),
+        (
+            "j'ai 22 ans et jsuis pas inscrit chez actiris",
+            "fr",
+            "verdict_not_eligible",
+            "actiris_registered",
+        ),
     ],
 )
-def test_personal_check_answers_with_reasons_from_the_rules(db, message, lang, verdict, reason_kind):
+def test_personal_check_answers_with_reasons_from_the_rules(
+    db, message, lang, verdict, reason_kind
+):
     key = "molengeek-coding-school"
     with db() as session:
         course = get_course(session, key)
@@ -198,15 +242,23 @@ def test_personal_check_answers_with_reasons_from_the_rules(db, message, lang, v
 def test_personal_check_for_a_partner_checks_each_of_its_courses(db):
     _, texts, _ = run(
         ActionEligibility(),
-        tracker("I'm 27 and live in Liège, can I do BeCode?", entities=[("partner", "becode")], lang="en"),
+        tracker(
+            "I'm 27 and live in Liège, can I do BeCode?",
+            entities=[("partner", "becode")],
+            lang="en",
+        ),
     )
     with db() as session:
         becode = get_partner(session, "becode")
         rules = {c.key: {r.kind: r for r in c.rules} for c in becode.courses}
     for course in becode.courses:
         if "max_age" in rules[course.key] and int(rules[course.key]["max_age"].value) < 27:
-            expected = text("verdict_line_not_eligible", "en", title=course.title_en,
-                            reasons=rules[course.key]["max_age"].reason_en)
+            expected = text(
+                "verdict_line_not_eligible",
+                "en",
+                title=course.title_en,
+                reasons=rules[course.key]["max_age"].reason_en,
+            )
             assert expected in texts
         else:
             assert course.title_en in texts
@@ -230,7 +282,9 @@ def test_actiris_named_as_a_condition_is_not_taken_for_the_partner(db):
 
 
 def test_change_language(db):
-    messages, texts, events = run(ActionChangeLanguage(), tracker("in het Nederlands aub", slots={"language": "fr"}))
+    _, texts, events = run(
+        ActionChangeLanguage(), tracker("in het Nederlands aub", slots={"language": "fr"})
+    )
     assert texts == text("language_changed", "nl")
     assert SlotSet("language", "nl") in events
     _, texts, _ = run(ActionChangeLanguage(), tracker("other language", slots={"language": "fr"}))

@@ -67,7 +67,9 @@ def test_an_edited_file_updates_what_changed_and_removes_what_is_gone(seeded, to
             s.start_date == new_start for s in stored.sessions
         )
         assert stored.rules[0].reason_en == "A new reason."
-        gone = session.scalars(select(CourseSession).where(CourseSession.key == removed["key"])).first()
+        gone = session.scalars(
+            select(CourseSession).where(CourseSession.key == removed["key"])
+        ).first()
         assert gone is None
 
 
@@ -81,7 +83,9 @@ def test_removing_a_course_removes_its_sessions_and_rules(seeded, today):
     with seeded() as session:
         assert get_course(session, dropped["key"]) is None
         orphans = session.scalar(
-            select(func.count()).select_from(EligibilityRule).where(~EligibilityRule.course_id.in_(select(Course.id)))
+            select(func.count())
+            .select_from(EligibilityRule)
+            .where(~EligibilityRule.course_id.in_(select(Course.id)))
         )
         assert orphans == 0
 
@@ -92,8 +96,11 @@ def test_search_by_topic_and_partner(seeded, today):
         for topic in {c["topic"] for c in document["courses"]}:
             expected = {c["key"] for c in document["courses"] if c["topic"] == topic}
             assert {c.key for c in search_courses(session, today, topic=topic)} == expected
-        becode_web = {c["key"] for c in document["courses"]
-                      if c["partner"] == "becode" and c["topic"] == "web_development"}
+        becode_web = {
+            c["key"]
+            for c in document["courses"]
+            if c["partner"] == "becode" and c["topic"] == "web_development"
+        }
         found = search_courses(session, today, topic="web_development", partner_key="becode")
         assert {c.key for c in found} == becode_web
         assert search_courses(session, today, topic="cloud", partner_key="cepegra") == []

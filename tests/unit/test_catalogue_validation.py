@@ -12,7 +12,14 @@ from tests.catalogue_data import SEED
 def test_the_seed_catalogue_is_valid_and_big_enough():
     catalogue = load_file(SEED)
     partners = {p["key"] for p in catalogue["partners"]}
-    assert partners >= {"becode", "molengeek", "bruxelles_formation", "bf_digital", "cepegra", "digitalcity"}
+    assert partners >= {
+        "becode",
+        "molengeek",
+        "bruxelles_formation",
+        "bf_digital",
+        "cepegra",
+        "digitalcity",
+    }
     assert len(catalogue["courses"]) >= 12
     for course in catalogue["courses"]:
         assert len(course["sessions"]) >= 2, course["key"]
@@ -54,9 +61,17 @@ def test_every_error_is_reported_with_its_line_and_record(tmp_path):
     course_line = line_of(text, f"key: {first['key']}")
     session_line = line_of(text, f"key: {first['sessions'][0]['key']}")
     second_line = line_of(text, f"key: {second['key']}")
-    assert f"line {course_line}: course '{first['key']}': 'topic' must be one of" in "\n".join(errors)
-    assert f"line {session_line}: session '{first['sessions'][0]['key']}': 'seats_taken' is more than 'capacity'" in errors
-    assert f"line {second_line}: course '{second['key']}': 'partner' 'nobody' is not a partner of this file" in errors
+    assert f"line {course_line}: course '{first['key']}': 'topic' must be one of" in "\n".join(
+        errors
+    )
+    assert (
+        f"line {session_line}: session '{first['sessions'][0]['key']}': 'seats_taken' is more than 'capacity'"
+        in errors
+    )
+    assert (
+        f"line {second_line}: course '{second['key']}': 'partner' 'nobody' is not a partner of this file"
+        in errors
+    )
     assert any(f"course '{second['key']}': 'title' has no nl text" in e for e in errors)
     assert len(errors) == 4
 
@@ -64,7 +79,10 @@ def test_every_error_is_reported_with_its_line_and_record(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.replace("start_date: 2027-", "start_date: 2027/", 1), "'start_date' must be a date"),
+        (
+            lambda t: t.replace("start_date: 2027-", "start_date: 2027/", 1),
+            "'start_date' must be a date",
+        ),
         (lambda t: t.replace("hours: ", "hours: 9h-", 1), "'hours' must look like 09:00-17:00"),
         (lambda t: t.replace("format: ", "format: x", 1), "'format' must be one of"),
         (lambda t: t.replace("rule: min_age", "rule: shoe_size", 1), "'rule' must be one of"),

@@ -14,7 +14,9 @@ MOLENGEEK_LIKE = [
 
 
 def test_everything_met_is_eligible_with_what_the_partner_still_checks():
-    verdict = evaluate(MOLENGEEK_LIKE, PersonFacts(age=20, actiris_registered=True, lives_in_brussels=True))
+    verdict = evaluate(
+        MOLENGEEK_LIKE, PersonFacts(age=20, actiris_registered=True, lives_in_brussels=True)
+    )
     assert verdict.outcome is Outcome.ELIGIBLE
     assert [r.kind for r in verdict.to_check] == ["prerequisite"]
     assert verdict.failed == [] and verdict.unknown == []
@@ -25,9 +27,14 @@ def test_everything_met_is_eligible_with_what_the_partner_still_checks():
     [
         (PersonFacts(age=17, actiris_registered=True, lives_in_brussels=True), ["min_age"]),
         (PersonFacts(age=27, actiris_registered=True, lives_in_brussels=True), ["max_age"]),
-        (PersonFacts(age=22, actiris_registered=False, lives_in_brussels=True), ["actiris_registered"]),
-        (PersonFacts(age=30, actiris_registered=False, lives_in_brussels=False),
-         ["max_age", "actiris_registered", "brussels_residence"]),
+        (
+            PersonFacts(age=22, actiris_registered=False, lives_in_brussels=True),
+            ["actiris_registered"],
+        ),
+        (
+            PersonFacts(age=30, actiris_registered=False, lives_in_brussels=False),
+            ["max_age", "actiris_registered", "brussels_residence"],
+        ),
     ],
 )
 def test_a_failed_rule_makes_not_eligible_and_says_which(facts, failed):

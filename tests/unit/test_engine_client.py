@@ -8,7 +8,11 @@ from bot.engine import BotMessage, Button, EngineUnavailable, parse_replies
 def test_texts_and_buttons_are_kept():
     raw = [
         {"recipient_id": "x", "text": "Hello"},
-        {"recipient_id": "x", "text": "Pick", "buttons": [{"title": "A", "payload": "/ask_courses"}]},
+        {
+            "recipient_id": "x",
+            "text": "Pick",
+            "buttons": [{"title": "A", "payload": "/ask_courses"}],
+        },
         {"recipient_id": "x", "image": "http://example.invalid/x.png"},
     ]
     assert parse_replies(raw) == [

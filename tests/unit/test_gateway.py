@@ -66,16 +66,24 @@ def test_ten_thousand_characters_are_refused_with_a_reason(client):
 
 @pytest.mark.parametrize(
     ("message", "lang", "expected_lang"),
-    [("bonjour", None, "fr"), ("hoi, wanneer begint het", None, "nl"), ("hello", "en", "en"),
-     ("ok", "nl", "nl")],
+    [
+        ("bonjour", None, "fr"),
+        ("hoi, wanneer begint het", None, "nl"),
+        ("hello", "en", "en"),
+        ("ok", "nl", "nl"),
+    ],
 )
-def test_engine_down_gives_a_polite_message_in_the_persons_language(client, message, lang, expected_lang):
+def test_engine_down_gives_a_polite_message_in_the_persons_language(
+    client, message, lang, expected_lang
+):
     body = {"sender": "person-1", "text": message}
     if lang:
         body["lang"] = lang
     response = client.post("/api/messages", json=body)
     assert response.status_code == 200
-    assert response.json() == {"messages": [{"text": text("unavailable", expected_lang), "buttons": []}]}
+    assert response.json() == {
+        "messages": [{"text": text("unavailable", expected_lang), "buttons": []}]
+    }
 
 
 def test_health_is_503_and_names_what_is_down(client):

@@ -1,0 +1,92 @@
+"""The whole assistant as it runs for people: real engine, action server and gateway processes,
+on free ports, with a temporary database (SQLite, then PostgreSQL) holding the seed catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.catalogue.importer import import_catalogue, validate
+from bot.catalogue.queries import brussels_today
+from bot.db import engine_for
+from bot.db.migrate import upgrade
+from bot.runner import Stack
+from bot.settings import PROJECT_ROOT, Settings
+from tests.catalogue_data import shifted_seed
+from tests.conftest import create_postgres_database, drop_postgres_database
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Assistant:
+    """A running assistant and what a test needs to talk to it and check its answers."""
+
+    stack: Stack
+    db: sessionmaker[Session]
+    today: dt.date
+    workdir: Path
+
+    @property
+    def url(self) -> str:
+        return self.stack.gateway_url
+
+    def ask(self, sender: str, text: str, lang: str | None = None) -> list[dict]:
+        body = {"sender": sender, "text": text}
+        if lang:
+            body["lang"] = lang
+        response = httpx.post(f"{self.url}/api/messages", json=body, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+    def ask_text(self, sender: str, text: str, lang: str | None = None) -> str:
+        return "\n".join(m["text"] for m in self.ask(sender, text, lang))
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def assistant(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    workdir = tmp_path_factory.mktemp(f"e2e-{request.param}")
+    database = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{workdir / 'guidance.db'}"
+    else:
+        database, url = create_postgres_database()
+    upgrade(url)
+    today = brussels_today()
+    db = sessionmaker(bind=engine_for(url), expire_on_commit=False)
+    with db() as session, session.begin():
+        import_catalogue(session, validate(shifted_seed(today)))
+    settings = Settings(
+        database_url=url,
+        gateway_port=free_port(),
+        engine_port=free_port(),
+        action_port=free_port(),
+        engine_token="e2e-secret-token",
+        model_dir=PROJECT_ROOT / "models",
+        var_dir=workdir,
+    )
+    stack = Stack(settings, workdir / "logs")
+    stack.start()
+    try:
+        stack.wait_until_healthy()
+        yield Assistant(stack, db, today, workdir)
+    finally:
+        stack.stop()
+        engine_for(url).dispose()
+        if database:
+            drop_postgres_database(database, url)
