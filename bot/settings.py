@@ -25,6 +25,19 @@ def _read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
+def _in_project(path: str) -> Path:
+    """Relative paths in settings are relative to the project, wherever the command runs."""
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+
+
+def _sqlite_in_project(url: str) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str(_in_project(url[len(prefix) :]))
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a process of the assistant needs to know about its surroundings."""
@@ -70,8 +83,8 @@ class Settings:
         if language not in LANGUAGES:
             raise ValueError(f"DEFAULT_LANGUAGE must be one of {LANGUAGES}, not {language!r}")
         return cls(
-            database_url=env.get("DATABASE_URL") or defaults.database_url,
-            tracker_database_url=env.get("TRACKER_DATABASE_URL", ""),
+            database_url=_sqlite_in_project(env.get("DATABASE_URL") or defaults.database_url),
+            tracker_database_url=_sqlite_in_project(env.get("TRACKER_DATABASE_URL", "")),
             gateway_host=env.get("GATEWAY_HOST", defaults.gateway_host),
             gateway_port=int(env.get("GATEWAY_PORT", defaults.gateway_port)),
             engine_port=int(env.get("ENGINE_PORT", defaults.engine_port)),
@@ -82,6 +95,6 @@ class Settings:
             ),
             default_language=language,
             log_level=env.get("LOG_LEVEL", defaults.log_level),
-            model_dir=Path(env.get("MODEL_DIR", defaults.model_dir)),
-            var_dir=Path(env.get("VAR_DIR", defaults.var_dir)),
+            model_dir=_in_project(env.get("MODEL_DIR") or str(defaults.model_dir)),
+            var_dir=_in_project(env.get("VAR_DIR") or str(defaults.var_dir)),
         )

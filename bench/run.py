@@ -1,0 +1,300 @@
+"""`make bench`: our assistant against Rasa's own starter bot, on this machine.
+
+For each: training time, engine cold start (process start to first answer), engine resident
+memory, and a load of concurrent simulated people (messages/s, p50/p95/p99 latency, errors).
+Ours is driven through the gateway (gateway → engine → action server → database); the
+starter bot (`rasa init`, default config) through the engine's REST channel, as it has no
+gateway. Results go to bench/results/latest.json; our figures are printed as ratios to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.orm import sessionmaker
+
+from bot.catalogue.importer import import_catalogue, validate
+from bot.catalogue.queries import brussels_today
+from bot.db import engine_for
+from bot.db.migrate import upgrade
+from bot.i18n import text
+from bot.runner import (
+    RASA,
+    Stack,
+    action_server_command,
+    base_env,
+    engine_command,
+    gateway_command,
+)
+from bot.settings import PROJECT_ROOT, Settings
+from tests.catalogue_data import shifted_seed
+
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "20"))
+MESSAGES_PER_PERSON = int(os.environ.get("BENCH_MESSAGES", "30"))
+RESULTS = PROJECT_ROOT / "bench" / "results" / "latest.json"
+STARTER_TEMPLATE = (
+    PROJECT_ROOT / ".venv-rasa" / "lib" / "python3.10" / "site-packages" / "rasa" / "cli"
+    / "initial_project"
+)
+
+Send = Callable[[str, str, "str | None"], Awaitable[bool]]
+
+# A realistic mix of what people ask, in the three languages; a language is sent on the
+# first message of each language, as a channel does.
+OUR_SCRIPT: list[tuple[str, str | None]] = [
+    ("salut", "fr"),
+    ("quelles formations en cybersécurité ?", None),
+    ("quand commence la prochaine session de développeur web chez becode ?", None),
+    ("j'ai 22 ans, inscrit chez actiris, j'habite à Molenbeek, je peux faire molengeek ?", None),
+    ("hallo", "nl"),
+    ("welke opleidingen zijn er in data?", None),
+    ("wanneer begint de volgende sessie bij molengeek?", None),
+    ("hello", "en"),
+    ("which trainings does becode offer?", None),
+    ("I'm 27 and live in Liège, can I do the BeCode course?", None),
+]
+STARTER_SCRIPT: list[tuple[str, str | None]] = [
+    ("hello", None),
+    ("I am feeling sad", None),
+    ("yes", None),
+    ("are you a bot?", None),
+    ("great, thanks", None),
+    ("goodbye", None),
+]
+
+
+@dataclass
+class Figures:
+    name: str
+    training_seconds: float
+    cold_start_seconds: float
+    engine_rss_mb: float
+    messages: int
+    errors: int
+    messages_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def group_rss_mb(pgid: int) -> float:
+    """Resident memory of every process in a process group, in MB."""
+    total_kb = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            for line in (stat.parent / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total_kb / 1024
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+def timed_training(project: Path, out: Path, env: dict[str, str], args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [str(RASA), "train", "--force", "--quiet", "--out", str(out), *args],
+        cwd=project, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+async def first_answer(send: Send, started: float, timeout: float = 300) -> float:
+    """Seconds from `started` until the engine gives a real answer."""
+    while time.perf_counter() - started < timeout:
+        if await send("cold-start", "hello", None):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the engine never answered")
+
+
+async def measure_load(
+    name: str, send: Send, script: list[tuple[str, str | None]], training: float, cold: float,
+    engine_pgid: int,
+) -> Figures:  # fmt: skip
+    latencies: list[float] = []
+    errors = 0
+
+    async def person(index: int) -> None:
+        nonlocal errors
+        sender = f"bench-{index}-{random.Random(index).randrange(10**9)}"
+        for n in range(MESSAGES_PER_PERSON):
+            message, lang = script[n % len(script)]
+            started = time.perf_counter()
+            ok = await send(sender, message, lang)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += 0 if ok else 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(person(i) for i in range(PEOPLE)))
+    seconds = time.perf_counter() - started
+    return Figures(
+        name=name,
+        training_seconds=round(training, 1),
+        cold_start_seconds=round(cold, 1),
+        engine_rss_mb=round(group_rss_mb(engine_pgid)),
+        messages=len(latencies),
+        errors=errors,
+        messages_per_second=round(len(latencies) / seconds, 1),
+        p50_ms=round(statistics.median(latencies), 1),
+        p95_ms=round(percentile(latencies, 0.95), 1),
+        p99_ms=round(percentile(latencies, 0.99), 1),
+    )
+
+
+async def bench_ours(workdir: Path) -> Figures:
+    url = f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(url)
+    with sessionmaker(bind=engine_for(url))() as session, session.begin():
+        import_catalogue(session, validate(shifted_seed(brussels_today())))
+    settings = Settings(
+        database_url=url, gateway_port=free_port(), engine_port=free_port(),
+        action_port=free_port(), engine_token="bench", var_dir=workdir,
+        model_dir=workdir / "models", log_level="WARNING",
+    )  # fmt: skip
+    training = timed_training(
+        PROJECT_ROOT, settings.model_dir, base_env(settings),
+        ["--data", "nlu", "--domain", "domain.yml", "--config", "config.yml"],
+    )  # fmt: skip
+    stack = Stack(settings, workdir / "logs")
+    unavailable = {text("unavailable", lang) for lang in ("fr", "nl", "en")}
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
+
+        async def send(sender: str, message: str, lang: str | None) -> bool:
+            body: dict[str, Any] = {"sender": sender, "text": message}
+            if lang:
+                body["lang"] = lang
+            try:
+                response = await client.post("/api/messages", json=body)
+            except httpx.HTTPError:
+                return False
+            return (
+                response.status_code == 200
+                and response.json()["messages"][0]["text"] not in unavailable
+            )
+
+        try:
+            stack.start_process("actions", action_server_command(settings), {"SANIC_HOST": "127.0.0.1"})
+            stack.start_process("gateway", gateway_command(settings))
+            await asyncio.sleep(5)  # gateway and action server are up before the clock starts
+            started = time.perf_counter()
+            stack.start_process("engine", engine_command(settings))
+            cold = await first_answer(send, started)
+            return await measure_load(
+                "ours", send, OUR_SCRIPT, training, cold, stack.processes["engine"].pid
+            )
+        finally:
+            stack.stop()
+
+
+async def bench_starter(workdir: Path) -> Figures:
+    """Rasa's starter bot as `rasa init` makes it, default config, served by `rasa run`."""
+    # The files `rasa init` writes, copied from Rasa's package, then trained once (timed).
+    project = workdir / "starter"
+    shutil.copytree(STARTER_TEMPLATE, project)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    training = timed_training(project, project / "models", env, [])
+    port = free_port()
+    log = (workdir / "starter-engine.log").open("wb")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+
+        async def send(sender: str, message: str, lang: str | None) -> bool:
+            try:
+                response = await client.post(
+                    "/webhooks/rest/webhook", json={"sender": sender, "message": message}
+                )
+            except httpx.HTTPError:
+                return False
+            return response.status_code == 200 and bool(response.json())
+
+        started = time.perf_counter()
+        engine = subprocess.Popen(
+            [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(port)],
+            cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        try:
+            cold = await first_answer(send, started)
+            return await measure_load("rasa-init", send, STARTER_SCRIPT, training, cold, engine.pid)
+        finally:
+            os.killpg(engine.pid, 15)
+            engine.wait(30)
+
+
+def report(ours: Figures, reference: Figures) -> str:
+    rows = [
+        ("training time (s)", "training_seconds"),
+        ("engine cold start (s)", "cold_start_seconds"),
+        ("engine resident memory (MB)", "engine_rss_mb"),
+        ("messages/s", "messages_per_second"),
+        ("p50 latency (ms)", "p50_ms"),
+        ("p95 latency (ms)", "p95_ms"),
+        ("p99 latency (ms)", "p99_ms"),
+        ("errors", "errors"),
+    ]
+    lines = [
+        f"{PEOPLE} concurrent people × {MESSAGES_PER_PERSON} messages",
+        "| figure | ours | rasa init | ours / rasa init |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for label, field in rows:
+        a, b = getattr(ours, field), getattr(reference, field)
+        ratio = f"{a / b:.2f}" if b else "–"
+        lines.append(f"| {label} | {a} | {b} | {ratio} |")
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="guidance-bench-") as tmp:
+        workdir = Path(tmp)
+        ours = await bench_ours(workdir)
+        print(f"ours: {asdict(ours)}", flush=True)
+        reference = await bench_starter(workdir)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "people": PEOPLE,
+                "messages_per_person": MESSAGES_PER_PERSON,
+                "ours": asdict(ours),
+                "rasa_init": asdict(reference),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(report(ours, reference))
+    print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
