@@ -28,7 +28,8 @@ help: ## list the targets
 run: $(APP) $(ENGINE) db $(MODEL) ## set up what is missing, then start engine + action server + gateway
 	$(GUIDANCE) run
 
-test: $(APP) $(ENGINE) $(MODEL) ## set up what is missing, then run every test (unit, databases, engine, end to end)
+test: $(APP) $(ENGINE) $(MODEL) ## set up what is missing, then run every test (lint, unit, databases, engine, end to end)
+	$(MAKE) --no-print-directory lint
 	$(RASA) data validate --data nlu --domain domain.yml --config config.yml --fail-on-warnings --quiet
 	.venv/bin/pytest
 	$(MAKE) --no-print-directory conversations

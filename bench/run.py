@@ -45,36 +45,49 @@ from bot.settings import PROJECT_ROOT, Settings
 from tests.catalogue_data import shifted_seed
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "20"))
-MESSAGES_PER_PERSON = int(os.environ.get("BENCH_MESSAGES", "30"))
+MESSAGES_PER_PERSON = int(os.environ.get("BENCH_MESSAGES", "24"))
 RESULTS = PROJECT_ROOT / "bench" / "results" / "latest.json"
 STARTER_TEMPLATE = (
-    PROJECT_ROOT / ".venv-rasa" / "lib" / "python3.10" / "site-packages" / "rasa" / "cli"
+    PROJECT_ROOT
+    / ".venv-rasa"
+    / "lib"
+    / "python3.10"
+    / "site-packages"
+    / "rasa"
+    / "cli"
     / "initial_project"
 )
 
 Send = Callable[[str, str, "str | None"], Awaitable[bool]]
 
-# A realistic mix of what people ask, in the three languages; a language is sent on the
-# first message of each language, as a channel does.
-OUR_SCRIPT: list[tuple[str, str | None]] = [
-    ("salut", "fr"),
-    ("quelles formations en cybersécurité ?", None),
-    ("quand commence la prochaine session de développeur web chez becode ?", None),
-    ("j'ai 22 ans, inscrit chez actiris, j'habite à Molenbeek, je peux faire molengeek ?", None),
-    ("hallo", "nl"),
-    ("welke opleidingen zijn er in data?", None),
-    ("wanneer begint de volgende sessie bij molengeek?", None),
-    ("hello", "en"),
-    ("which trainings does becode offer?", None),
-    ("I'm 27 and live in Liège, can I do the BeCode course?", None),
+# Realistic conversations: greeting, course search, schedule, eligibility check, in the
+# three languages; the language is sent with the first message, as a channel does.
+OUR_CONVERSATIONS: list[list[tuple[str, str | None]]] = [
+    [
+        ("salut", "fr"),
+        ("quelles formations en cybersécurité ?", None),
+        ("quand commence la prochaine session de développeur web chez becode ?", None),
+        (
+            "j'ai 22 ans, inscrit chez actiris, j'habite à Molenbeek, je peux faire molengeek ?",
+            None,
+        ),
+    ],
+    [
+        ("hallo", "nl"),
+        ("welke opleidingen zijn er in data?", None),
+        ("wanneer begint de volgende sessie bij molengeek?", None),
+        ("ik ben 23 en niet ingeschreven bij actiris, mag ik meedoen?", None),
+    ],
+    [
+        ("hello", "en"),
+        ("which trainings does becode offer?", None),
+        ("when does the next becode web developer session start?", None),
+        ("I'm 27 and live in Liège, can I do the BeCode course?", None),
+    ],
 ]
-STARTER_SCRIPT: list[tuple[str, str | None]] = [
-    ("hello", None),
-    ("I am feeling sad", None),
-    ("yes", None),
-    ("are you a bot?", None),
-    ("great, thanks", None),
-    ("goodbye", None),
+STARTER_CONVERSATIONS: list[list[tuple[str, str | None]]] = [
+    [("hello", None), ("I am feeling sad", None), ("yes", None), ("goodbye", None)],
+    [("hi", None), ("are you a bot?", None), ("great, thanks", None), ("bye", None)],
 ]
 
 
@@ -137,21 +150,26 @@ async def first_answer(send: Send, started: float, timeout: float = 300) -> floa
 
 
 async def measure_load(
-    name: str, send: Send, script: list[tuple[str, str | None]], training: float, cold: float,
-    engine_pgid: int,
+    name: str, send: Send, conversations: list[list[tuple[str, str | None]]], training: float,
+    cold: float, engine_pgid: int,
 ) -> Figures:  # fmt: skip
+    """PEOPLE people at once, each holding conversations one after the other."""
     latencies: list[float] = []
     errors = 0
 
     async def person(index: int) -> None:
         nonlocal errors
-        sender = f"bench-{index}-{random.Random(index).randrange(10**9)}"
-        for n in range(MESSAGES_PER_PERSON):
-            message, lang = script[n % len(script)]
-            started = time.perf_counter()
-            ok = await send(sender, message, lang)
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += 0 if ok else 1
+        rng = random.Random(index)
+        sent = held = 0
+        while sent < MESSAGES_PER_PERSON:
+            sender = f"bench-{index}-{rng.randrange(10**12)}"
+            held += 1
+            for message, lang in conversations[(index + held) % len(conversations)]:
+                started = time.perf_counter()
+                ok = await send(sender, message, lang)
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += 0 if ok else 1
+                sent += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(person(i) for i in range(PEOPLE)))
@@ -202,14 +220,16 @@ async def bench_ours(workdir: Path) -> Figures:
             )
 
         try:
-            stack.start_process("actions", action_server_command(settings), {"SANIC_HOST": "127.0.0.1"})
+            stack.start_process(
+                "actions", action_server_command(settings), {"SANIC_HOST": "127.0.0.1"}
+            )
             stack.start_process("gateway", gateway_command(settings))
             await asyncio.sleep(5)  # gateway and action server are up before the clock starts
             started = time.perf_counter()
             stack.start_process("engine", engine_command(settings))
             cold = await first_answer(send, started)
             return await measure_load(
-                "ours", send, OUR_SCRIPT, training, cold, stack.processes["engine"].pid
+                "ours", send, OUR_CONVERSATIONS, training, cold, stack.processes["engine"].pid
             )
         finally:
             stack.stop()
@@ -242,7 +262,9 @@ async def bench_starter(workdir: Path) -> Figures:
         )  # fmt: skip
         try:
             cold = await first_answer(send, started)
-            return await measure_load("rasa-init", send, STARTER_SCRIPT, training, cold, engine.pid)
+            return await measure_load(
+                "rasa-init", send, STARTER_CONVERSATIONS, training, cold, engine.pid
+            )
         finally:
             os.killpg(engine.pid, 15)
             engine.wait(30)
@@ -260,7 +282,7 @@ def report(ours: Figures, reference: Figures) -> str:
         ("errors", "errors"),
     ]
     lines = [
-        f"{PEOPLE} concurrent people × {MESSAGES_PER_PERSON} messages",
+        f"{PEOPLE} concurrent people, {MESSAGES_PER_PERSON} messages each, in conversations of 4",
         "| figure | ours | rasa init | ours / rasa init |",
         "| --- | ---: | ---: | ---: |",
     ]
