@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
 import signal
 import sys
 import time
+from enum import Enum
 from pathlib import Path
 
 import typer
 
 from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
+from bot.catalogue.queries import brussels_today
 from bot.db import session_factory
 from bot.db.migrate import upgrade
+from bot.registration import EXPORT_COLUMNS, export_rows
+from bot.registration import purge as erase_old
 from bot.runner import Stack, with_token
 from bot.settings import Settings
 
@@ -23,6 +30,80 @@ db_app = typer.Typer(help="The application database.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The course catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
+registrations_app = typer.Typer(
+    help="Pre-registrations, for partners and counsellors.", no_args_is_help=True
+)
+app.add_typer(registrations_app, name="registrations")
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+def _write_registrations(
+    session_key: str | None, course_key: str | None, fmt: ExportFormat, output: Path | None
+) -> None:
+    settings = Settings.from_env()
+    with session_factory(settings.database_url)() as session:
+        rows = export_rows(session, session_key=session_key, course_key=course_key)
+    if fmt is ExportFormat.json:
+        payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        # The byte-order mark makes spreadsheets read the file as UTF-8.
+        payload = "\ufeff" + buffer.getvalue()
+    if output is None:
+        sys.stdout.write(payload)
+    else:
+        output.write_text(payload, encoding="utf-8", newline="")
+        typer.echo(f"{len(rows)} registration(s) written to {output}", err=True)
+
+
+SESSION_OPTION = typer.Option(None, "--session", help="only this session (its key)")
+COURSE_OPTION = typer.Option(None, "--course", help="only this course (its key)")
+FORMAT_OPTION = typer.Option(ExportFormat.csv, "--format", help="csv (UTF-8) or json")
+OUTPUT_OPTION = typer.Option(None, "--output", "-o", help="file to write; default: standard output")
+
+
+@registrations_app.command("list")
+def registrations_list(
+    session: str | None = SESSION_OPTION,
+    course: str | None = COURSE_OPTION,
+    fmt: ExportFormat = FORMAT_OPTION,
+) -> None:
+    """Print the registrations, one row each."""
+    _write_registrations(session, course, fmt, None)
+
+
+@registrations_app.command("export")
+def registrations_export(
+    session: str | None = SESSION_OPTION,
+    course: str | None = COURSE_OPTION,
+    fmt: ExportFormat = FORMAT_OPTION,
+    output: Path | None = OUTPUT_OPTION,
+) -> None:
+    """Export the registrations to a file (or standard output)."""
+    _write_registrations(session, course, fmt, output)
+
+
+@app.command()
+def purge(
+    older_than: int | None = typer.Option(
+        None, "--older-than", min=0, help="days since the session ended (default: PURGE_AFTER_DAYS)"
+    ),
+) -> None:
+    """Erase the personal data of registrations for sessions that ended long ago."""
+    settings = Settings.from_env()
+    days = settings.purge_after_days if older_than is None else older_than
+    with session_factory(settings.database_url)() as session, session.begin():
+        erased = erase_old(session, days, brussels_today())
+    typer.echo(
+        f"personal data erased from {erased} registration(s) of sessions ended over {days} days ago"
+    )
 
 
 @db_app.command("upgrade")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class Settings:
     engine_token: str = ""
     engine_timeout_seconds: float = 20.0
     default_language: str = "fr"
+    registration_secret: str = ""
+    purge_after_days: int = 90
     log_level: str = "INFO"
     model_dir: Path = field(default=PROJECT_ROOT / "models")
     var_dir: Path = field(default=PROJECT_ROOT / "var")
@@ -71,6 +74,22 @@ class Settings:
         if self.database_url.startswith("sqlite"):
             return f"sqlite:///{self.var_dir / 'tracker.db'}"
         return self.database_url
+
+    def contact_secret(self) -> str:
+        """The key that hashes contacts: REGISTRATION_SECRET, else one made once and kept in var/.
+
+        It must not change, or the same person would no longer be recognised.
+        """
+        if self.registration_secret:
+            return self.registration_secret
+        path = self.var_dir / "registration-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            import secrets
+
+            with suppress(FileExistsError), path.open("x", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32))
+        return path.read_text(encoding="utf-8").strip()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -94,6 +113,8 @@ class Settings:
                 env.get("ENGINE_TIMEOUT_SECONDS", defaults.engine_timeout_seconds)
             ),
             default_language=language,
+            registration_secret=env.get("REGISTRATION_SECRET", ""),
+            purge_after_days=int(env.get("PURGE_AFTER_DAYS", defaults.purge_after_days)),
             log_level=env.get("LOG_LEVEL", defaults.log_level),
             model_dir=_in_project(env.get("MODEL_DIR") or str(defaults.model_dir)),
             var_dir=_in_project(env.get("VAR_DIR") or str(defaults.var_dir)),

@@ -20,13 +20,30 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, begin transactions (see _sqlite_begin).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # Writers that read first (a registration) take the write lock at BEGIN, so two of
+            # them wait for each other instead of failing with "database is locked".
+            mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
         return engine
     return create_engine(normalise_url(url), pool_pre_ping=True)
+
+
+SQLITE_BEGIN = "sqlite_begin"
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, whose transactions take SQLite's write lock when they begin."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
 
 
 def normalise_url(url: str) -> str:

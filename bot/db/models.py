@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -104,7 +105,11 @@ class CourseSession(Base):
     end_time: Mapped[dt.time] = mapped_column(Time)
     location: Mapped[str] = mapped_column(String(300))
     capacity: Mapped[int] = mapped_column(Integer)
+    # Seats taken through the partner's own channels (from the catalogue file) ...
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    # ... and through this assistant: changed only by atomic updates (bot.registration).
+    seats_booked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waitlist_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     application_deadline: Mapped[dt.date | None] = mapped_column(Date)
     info_session_date: Mapped[dt.date | None] = mapped_column(Date)
     sample: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -113,7 +118,7 @@ class CourseSession(Base):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+        return max(self.capacity - self.seats_taken - (self.seats_booked or 0), 0)
 
 
 class EligibilityRule(Base):
@@ -130,3 +135,52 @@ class EligibilityRule(Base):
     reason_en: Mapped[str] = mapped_column(Text)
 
     course: Mapped[Course] = relationship(back_populates="rules")
+
+
+class Registration(Base):
+    """A person's pre-registration for a session. Personal fields are erased (set to NULL) on
+    request or by the purge; the row itself stays for anonymous counts."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("session_id", "contact_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_sessions.id", ondelete="SET NULL"), index=True
+    )
+    # Kept as text so a registration still says what it was for if the catalogue drops it.
+    session_key: Mapped[str] = mapped_column(String(120))
+    course_key: Mapped[str] = mapped_column(String(100), index=True)
+    session_end: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    waitlist_number: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    # A keyed hash of the normalised contact: finds the same person again without reading it.
+    contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    age: Mapped[int | None] = mapped_column(Integer)
+    actiris_registered: Mapped[str | None] = mapped_column(String(10))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    session: Mapped[CourseSession | None] = relationship()
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="StatusChange.id"
+    )
+
+
+class StatusChange(Base):
+    __tablename__ = "registration_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    registration: Mapped[Registration] = relationship(back_populates="history")

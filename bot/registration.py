@@ -1,0 +1,418 @@
+"""Pre-registrations: take a seat or a place on the waiting list, cancel, look up, erase.
+
+Plain functions over a SQLAlchemy session; every rule is enforced here, not in the chat:
+- capacity: a seat is taken by one conditional UPDATE (`seats_taken + seats_booked < capacity`),
+  atomic on SQLite and PostgreSQL, so racing confirmations never overbook; when none is left the
+  person gets the next waiting-list number, handed out by another atomic UPDATE;
+- idempotency: one registration per person (normalised contact) and session; confirming twice
+  returns the same reference;
+- every status change is timestamped; personal data can be erased, the counts stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bot.db import writer
+from bot.db.models import Course, CourseSession, Registration, StatusChange
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference can be read out on the phone without doubt.
+REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+REFERENCE_LENGTH = 6
+
+
+class Status(str, Enum):
+    PRE_REGISTERED = "pre_registered"
+    WAITING = "waiting"
+    NEEDS_CHECK = "needs_check"
+    CANCELLED = "cancelled"
+
+
+HOLDS_A_SEAT = (Status.PRE_REGISTERED.value, Status.NEEDS_CHECK.value)
+
+
+class SessionGone(Exception):
+    """The session is not in the catalogue (any more)."""
+
+
+class RegistrationNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Applicant:
+    first_name: str
+    contact: str
+    age: int
+    actiris_registered: str  # "yes", "no" or "unknown"
+    postcode: str
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reference: str
+    status: Status
+    waitlist_position: int | None
+    already_registered: bool
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --------------------------------------------------------------------------- contacts
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
+
+
+def normalise_contact(raw: str) -> str | None:
+    """An e-mail (lowercased) or a phone number in international form, else None.
+
+    Belgian numbers written nationally (0470 12 34 56, 02 555 12 34) become +32…;
+    others must be written with + or 00 and their country code.
+    """
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if "@" in text:
+        text = text.strip(" .,;:<>")
+        return text.lower() if _EMAIL.match(text) else None
+    if re.search(r"[^\d\s()./+-]", text):
+        return None
+    digits = re.sub(r"[\s()./-]", "", text)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+"):
+        return digits if re.fullmatch(r"\+[1-9]\d{7,14}", digits) else None
+    if re.fullmatch(r"0[1-9]\d{7,8}", digits):
+        return "+32" + digits[1:]
+    return None
+
+
+def contact_key(contact: str, secret: str) -> str:
+    """A keyed hash of a normalised contact, to recognise a person without reading the contact."""
+    return hmac.new(secret.encode(), contact.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_contact(contact: str | None) -> str:
+    """For logs and screens that must not show a contact: s***@g***.com, +32 4** ** ** 56."""
+    if not contact:
+        return "-"
+    if "@" in contact:
+        name, _, domain = contact.partition("@")
+        tld = domain.rsplit(".", 1)[-1]
+        return f"{name[:1]}***@{domain[:1]}***.{tld}"
+    return f"{contact[:4]}***{contact[-2:]}"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_reference(reference: str) -> str:
+    return f"{reference[:3]}-{reference[3:]}"
+
+
+def parse_reference(text: str) -> str | None:
+    """A reference as a person types it back: any case, with or without the dash."""
+    cleaned = re.sub(r"[\s-]", "", text.upper())
+    match = re.search(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}", cleaned)
+    return match.group(0) if match and len(cleaned) <= 12 else None
+
+
+# --------------------------------------------------------------------------- registering
+
+
+def _record(registration: Registration, status: Status, at: dt.datetime) -> None:
+    registration.status = status.value
+    registration.updated_at = at
+    registration.history.append(StatusChange(status=status.value, at=at))
+
+
+def _take_seat(db: Session, session_id: int) -> bool:
+    taken = db.execute(
+        update(CourseSession)
+        .where(
+            CourseSession.id == session_id,
+            CourseSession.seats_taken + CourseSession.seats_booked < CourseSession.capacity,
+        )
+        .values(seats_booked=CourseSession.seats_booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _next_waitlist_number(db: Session, session_id: int) -> int:
+    number = db.execute(
+        update(CourseSession)
+        .where(CourseSession.id == session_id)
+        .values(waitlist_issued=CourseSession.waitlist_issued + 1)
+        .returning(CourseSession.waitlist_issued)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return int(number)
+
+
+def waitlist_position(db: Session, registration: Registration) -> int | None:
+    """1 for the first person waiting; counted, so cancellations close the gaps."""
+    if registration.status != Status.WAITING.value or registration.waitlist_number is None:
+        return None
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.session_id == registration.session_id,
+            Registration.status == Status.WAITING.value,
+            Registration.waitlist_number < registration.waitlist_number,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def _existing(db: Session, session_id: int, key: str) -> Registration | None:
+    return db.scalars(
+        select(Registration).where(
+            Registration.session_id == session_id, Registration.contact_key == key
+        )
+    ).first()
+
+
+def _outcome(db: Session, registration: Registration, already: bool) -> Outcome:
+    return Outcome(
+        reference=registration.reference,
+        status=Status(registration.status),
+        waitlist_position=waitlist_position(db, registration),
+        already_registered=already,
+    )
+
+
+def register(
+    db: Session, session_key: str, applicant: Applicant, *, needs_check: bool, secret: str
+) -> Outcome:
+    """Pre-register `applicant` for a session, or put them on its waiting list.
+
+    Runs in the caller's transaction (begin it with `bot.db.writer` on SQLite). Raises
+    SessionGone when the session left the catalogue, ValueError for an unusable contact.
+    """
+    contact = normalise_contact(applicant.contact)
+    if contact is None:
+        raise ValueError("contact is neither an e-mail address nor a phone number")
+    course_session = db.scalars(
+        select(CourseSession).where(CourseSession.key == session_key)
+    ).first()
+    if course_session is None:
+        raise SessionGone(session_key)
+    key = contact_key(contact, secret)
+    existing = _existing(db, course_session.id, key)
+    if existing is not None:
+        return _outcome(db, existing, already=True)
+
+    at = now()
+    seated = _take_seat(db, course_session.id)
+    registration = Registration(
+        reference=new_reference(),
+        session_id=course_session.id,
+        session_key=course_session.key,
+        session_end=course_session.end_date,
+        course_key=db.scalars(
+            select(Course.key).where(Course.id == course_session.course_id)
+        ).one(),
+        conversation_id=applicant.conversation_id,
+        first_name=applicant.first_name,
+        contact=contact,
+        contact_key=key,
+        age=applicant.age,
+        actiris_registered=applicant.actiris_registered,
+        postcode=applicant.postcode,
+        created_at=at,
+        updated_at=at,
+        waitlist_number=None if seated else _next_waitlist_number(db, course_session.id),
+    )
+    if seated:
+        _record(registration, Status.NEEDS_CHECK if needs_check else Status.PRE_REGISTERED, at)
+    else:
+        _record(registration, Status.WAITING, at)
+    db.add(registration)
+    db.flush()
+    return _outcome(db, registration, already=False)
+
+
+def register_once(
+    engine: Engine, session_key: str, applicant: Applicant, *, needs_check: bool, secret: str,
+    attempts: int = 5,
+) -> Outcome:  # fmt: skip
+    """`register` in its own write transaction; a reference collision or the same person
+    confirming twice at the same moment is retried and ends with one registration."""
+    for attempt in range(attempts):
+        try:
+            with Session(bind=writer(engine), expire_on_commit=False) as db, db.begin():
+                return register(db, session_key, applicant, needs_check=needs_check, secret=secret)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- after registering
+
+
+def find(db: Session, reference: str) -> Registration | None:
+    return db.scalars(
+        select(Registration)
+        .options(selectinload(Registration.session).selectinload(CourseSession.course))
+        .where(Registration.reference == reference)
+    ).first()
+
+
+def of_conversation(db: Session, conversation_id: str) -> list[Registration]:
+    return list(
+        db.scalars(
+            select(Registration)
+            .options(selectinload(Registration.session).selectinload(CourseSession.course))
+            .where(Registration.conversation_id == conversation_id)
+            .order_by(Registration.created_at)
+        )
+    )
+
+
+def find_by_reference_and_contact(
+    db: Session, reference: str, contact: str, secret: str
+) -> Registration | None:
+    """A registration only for who knows both its reference and its contact."""
+    registration = find(db, reference)
+    normalised = normalise_contact(contact)
+    if registration is None or normalised is None or registration.contact_key is None:
+        return None
+    if not hmac.compare_digest(registration.contact_key, contact_key(normalised, secret)):
+        return None
+    return registration
+
+
+def cancel(db: Session, reference: str) -> tuple[Registration, Registration | None]:
+    """Cancel a registration; a freed seat goes to the first person waiting (returned)."""
+    registration = find(db, reference)
+    if registration is None:
+        raise RegistrationNotFound(reference)
+    if registration.status == Status.CANCELLED.value:
+        return registration, None
+    at = now()
+    held_a_seat = registration.status in HOLDS_A_SEAT
+    _record(registration, Status.CANCELLED, at)
+    # A cancelled registration no longer blocks the same person from registering again.
+    registration.contact_key = None
+    promoted = None
+    if held_a_seat and registration.session_id is not None:
+        db.execute(
+            update(CourseSession)
+            .where(CourseSession.id == registration.session_id, CourseSession.seats_booked > 0)
+            .values(seats_booked=CourseSession.seats_booked - 1)
+            .execution_options(synchronize_session=False)
+        )
+        promoted = _promote_first_waiting(db, registration.session_id, at)
+    db.flush()
+    return registration, promoted
+
+
+def _promote_first_waiting(db: Session, session_id: int, at: dt.datetime) -> Registration | None:
+    first = db.scalars(
+        select(Registration)
+        .where(Registration.session_id == session_id, Registration.status == Status.WAITING.value)
+        .order_by(Registration.waitlist_number)
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if first is None or not _take_seat(db, session_id):
+        return None
+    _record(first, Status.PRE_REGISTERED, at)
+    return first
+
+
+def erase(db: Session, registration: Registration, at: dt.datetime | None = None) -> None:
+    """Remove the personal data of a registration; status and dates stay for counting."""
+    registration.first_name = None
+    registration.contact = None
+    registration.contact_key = None
+    registration.age = None
+    registration.postcode = None
+    registration.actiris_registered = None
+    registration.conversation_id = None
+    registration.erased_at = at or now()
+
+
+def erase_conversation(db: Session, conversation_id: str) -> int:
+    """A person's "delete my data": cancel what is still active, then erase it all."""
+    registrations = of_conversation(db, conversation_id)
+    for registration in registrations:
+        if registration.status != Status.CANCELLED.value:
+            cancel(db, registration.reference)
+        erase(db, registration)
+    db.flush()
+    return len(registrations)
+
+
+def purge(db: Session, older_than_days: int, today: dt.date) -> int:
+    """Erase personal data of registrations for sessions that ended over `older_than_days` ago."""
+    limit = today - dt.timedelta(days=older_than_days)
+    registrations = db.scalars(
+        select(Registration).where(
+            Registration.session_end < limit, Registration.erased_at.is_(None)
+        )
+    ).all()
+    at = now()
+    for registration in registrations:
+        erase(db, registration, at)
+    db.flush()
+    return len(registrations)
+
+
+EXPORT_COLUMNS = (
+    "reference", "status", "waitlist_position", "course", "session", "session_start",
+    "first_name", "contact", "age", "actiris_registered", "postcode", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def export_rows(
+    db: Session, *, session_key: str | None = None, course_key: str | None = None
+) -> list[dict[str, object]]:
+    """One row per registration, for partners and counsellors (CSV or JSON)."""
+    query = (
+        select(Registration)
+        .options(selectinload(Registration.session))
+        .order_by(Registration.session_key, Registration.created_at)
+    )
+    if session_key:
+        query = query.where(Registration.session_key == session_key)
+    if course_key:
+        query = query.where(Registration.course_key == course_key)
+    rows = []
+    for registration in db.scalars(query):
+        rows.append(
+            {
+                "reference": format_reference(registration.reference),
+                "status": registration.status,
+                "waitlist_position": waitlist_position(db, registration) or "",
+                "course": registration.course_key,
+                "session": registration.session_key,
+                "session_start": (
+                    registration.session.start_date.isoformat() if registration.session else ""
+                ),
+                "first_name": registration.first_name or "",
+                "contact": registration.contact or "",
+                "age": registration.age if registration.age is not None else "",
+                "actiris_registered": registration.actiris_registered or "",
+                "postcode": registration.postcode or "",
+                "created_at": registration.created_at.isoformat(timespec="seconds"),
+                "updated_at": registration.updated_at.isoformat(timespec="seconds"),
+            }
+        )
+    return rows
