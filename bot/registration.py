@@ -394,7 +394,7 @@ def export_rows(
         query = query.where(Registration.session_key == session_key)
     if course_key:
         query = query.where(Registration.course_key == course_key)
-    rows = []
+    rows: list[dict[str, object]] = []
     for registration in db.scalars(query):
         rows.append(
             {
