@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,12 +20,19 @@ from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
 from bot.catalogue.queries import brussels_today
-from bot.db import session_factory
+from bot.db import engine_for, session_factory, write_transaction
 from bot.i18n import text
 from bot.language import detect_language
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The kind of error and where it happened, without its message (which can quote input)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}"
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +43,13 @@ def settings() -> Settings:
 @contextmanager
 def db_session() -> Iterator[Session]:
     with session_factory(settings().database_url)() as session:
+        yield session
+
+
+@contextmanager
+def db_write() -> Iterator[Session]:
+    """One write transaction on the application database."""
+    with write_transaction(engine_for(settings().database_url)) as session:
         yield session
 
 
@@ -61,6 +76,8 @@ class Reply:
 
     lang: str
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # Instructions for the gateway, sent as the REST channel's "custom" messages.
+    instructions: list[dict[str, Any]] = field(default_factory=list)
 
     def say(self, key: str, buttons: list[dict[str, str]] | None = None, **values: object) -> None:
         self.messages.append({"text": text(key, self.lang, **values), "buttons": buttons or []})
@@ -80,6 +97,8 @@ class Reply:
                 dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
             else:
                 dispatcher.utter_message(text=message["text"])
+        for instruction in self.instructions:
+            dispatcher.utter_message(json_message=instruction)
 
 
 @dataclass
@@ -137,8 +156,15 @@ class AssistantAction(Action):
                 turn = Turn(tracker, db, brussels_today(), Reply(lang))
                 events = self.respond(turn)
                 reply = turn.reply
-        except SQLAlchemyError:
-            logger.exception("database error in %s", self.name())
+        except SQLAlchemyError as exc:
+            # The exception's text can hold the statement's values: personal data stays out.
+            logger.error("database error in %s: %s", self.name(), type(exc).__name__)
+            reply = Reply(lang)
+            reply.say("unavailable")
+        except Exception as exc:
+            # An error reply would make the engine log the whole conversation, personal data
+            # included: log the kind of error only and answer politely.
+            logger.error("%s failed: %s", self.name(), describe_error(exc))
             reply = Reply(lang)
             reply.say("unavailable")
         reply.send(dispatcher)

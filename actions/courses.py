@@ -101,6 +101,7 @@ def session_text(turn: Turn, course: Course, session: CourseSession) -> str:
 
 def follow_up_buttons(turn: Turn, course: Course) -> list[dict[str, str]]:
     return [
+        turn.reply.button("button_preregister", "preregister", course=course.key),
         turn.reply.button("button_eligibility", "ask_eligibility", course=course.key),
         turn.reply.button("button_location", "ask_location", course=course.key),
         turn.reply.button("button_cost", "ask_cost", course=course.key),

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import text as sql
+
+from bot.db import engine_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +33,22 @@ class BotMessage:
         return {"text": self.text, "buttons": [b.__dict__ for b in self.buttons]}
 
 
-def parse_replies(raw: Any) -> list[BotMessage]:
+@dataclass
+class EngineReply:
+    messages: list[BotMessage]
+    # Set by the "delete my data" action: the gateway erases the conversation from the
+    # engine's tracker store once the engine has saved this turn.
+    erase_conversation: bool = False
+
+
+def parse_reply(raw: Any) -> EngineReply:
     """Turn the REST channel's answer into messages; anything else is an engine fault."""
     if not isinstance(raw, list):
         raise EngineUnavailable("the engine answered something that is not a list of messages")
-    messages = []
+    reply = EngineReply(messages=[])
     for item in raw:
+        if isinstance(item, dict) and isinstance(item.get("custom"), dict):
+            reply.erase_conversation |= item["custom"].get("erase_conversation") is True
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
         buttons = [
@@ -43,8 +56,8 @@ def parse_replies(raw: Any) -> list[BotMessage]:
             for b in item.get("buttons") or []
             if isinstance(b, dict)
         ]
-        messages.append(BotMessage(text=item["text"], buttons=buttons))
-    return messages
+        reply.messages.append(BotMessage(text=item["text"], buttons=buttons))
+    return reply
 
 
 class EngineClient:
@@ -58,7 +71,7 @@ class EngineClient:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
 
-    async def send(self, conversation_id: str, text: str, lang: str | None) -> list[BotMessage]:
+    async def send(self, conversation_id: str, text: str, lang: str | None) -> EngineReply:
         body: dict[str, Any] = {"sender": conversation_id, "message": text}
         if lang:
             body["metadata"] = {"lang": lang}
@@ -69,10 +82,10 @@ class EngineClient:
         if response.status_code != 200:
             raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
         try:
-            replies = parse_replies(response.json())
+            replies = parse_reply(response.json())
         except ValueError as exc:
             raise EngineUnavailable("engine answered with invalid JSON") from exc
-        if not replies:
+        if not replies.messages:
             # Every turn of ours ends in an action that speaks: silence means the action
             # server failed behind the engine.
             raise EngineUnavailable("engine gave no reply (action server down?)")
@@ -87,3 +100,13 @@ class EngineClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def erase_tracker(tracker_url: str, conversation_id: str) -> int:
+    """Delete a conversation's events from the engine's SQL tracker store (its `events` table)."""
+    with engine_for(tracker_url).begin() as connection:
+        result = connection.execute(
+            sql("DELETE FROM events WHERE sender_id = :conversation_id"),
+            {"conversation_id": conversation_id},
+        )
+    return int(result.rowcount)

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db import writer
+from bot.db import write_transaction
 from bot.db.models import Course, CourseSession, Registration, StatusChange
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference can be read out on the phone without doubt.
@@ -74,7 +74,7 @@ def now() -> dt.datetime:
 
 # --------------------------------------------------------------------------- contacts
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 
 
 def normalise_contact(raw: str) -> str | None:
@@ -123,11 +123,22 @@ def format_reference(reference: str) -> str:
     return f"{reference[:3]}-{reference[3:]}"
 
 
+_REFERENCE = re.compile(
+    rf"(?<![A-Z0-9])([{REFERENCE_ALPHABET}]{{3}})-?([{REFERENCE_ALPHABET}]{{3}})(?![A-Z0-9])"
+)
+
+
 def parse_reference(text: str) -> str | None:
     """A reference as a person types it back: any case, with or without the dash."""
-    cleaned = re.sub(r"[\s-]", "", text.upper())
-    match = re.search(rf"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}", cleaned)
-    return match.group(0) if match and len(cleaned) <= 12 else None
+    return split_reference(text)[0]
+
+
+def split_reference(text: str) -> tuple[str | None, str]:
+    """The reference in `text` and the rest of the text (where a contact may be)."""
+    match = _REFERENCE.search(text.upper())
+    if match is None:
+        return None, text
+    return match.group(1) + match.group(2), text[: match.start()] + " " + text[match.end() :]
 
 
 # --------------------------------------------------------------------------- registering
@@ -255,7 +266,7 @@ def register_once(
     confirming twice at the same moment is retried and ends with one registration."""
     for attempt in range(attempts):
         try:
-            with Session(bind=writer(engine), expire_on_commit=False) as db, db.begin():
+            with write_transaction(engine) as db:
                 return register(db, session_key, applicant, needs_check=needs_check, secret=secret)
         except IntegrityError:
             if attempt == attempts - 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,13 @@ SQLITE_BEGIN = "sqlite_begin"
 def writer(engine: Engine) -> Engine:
     """The same engine, whose transactions take SQLite's write lock when they begin."""
     return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """A session in one write transaction, committed on success, rolled back on error."""
+    with Session(bind=writer(engine), expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 def normalise_url(url: str) -> str:

@@ -91,9 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/api/messages")
     async def post_message(request: Request) -> JSONResponse:
         sender, message, lang = parse_message_request(await request.body())
-        replies = await converse(
-            request.app.state.engine, sender, message, lang, settings.default_language
-        )
+        replies = await converse(request.app.state.engine, settings, sender, message, lang)
         return JSONResponse({"messages": [m.as_dict() for m in replies]})
 
     @app.get("/healthz")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine import BotMessage, Button, EngineUnavailable, parse_replies
+from bot.engine import BotMessage, Button, EngineUnavailable, parse_reply
 
 
 def test_texts_and_buttons_are_kept():
@@ -15,12 +15,20 @@ def test_texts_and_buttons_are_kept():
         },
         {"recipient_id": "x", "image": "http://example.invalid/x.png"},
     ]
-    assert parse_replies(raw) == [
+    reply = parse_reply(raw)
+    assert reply.messages == [
         BotMessage("Hello"),
         BotMessage("Pick", [Button("A", "/ask_courses")]),
     ]
+    assert not reply.erase_conversation
+
+
+def test_the_erase_instruction_is_read_and_not_shown():
+    reply = parse_reply([{"text": "Done"}, {"custom": {"erase_conversation": True}}])
+    assert reply.messages == [BotMessage("Done")]
+    assert reply.erase_conversation
 
 
 def test_anything_but_a_list_is_an_engine_fault():
     with pytest.raises(EngineUnavailable):
-        parse_replies({"error": "boom"})
+        parse_reply({"error": "boom"})

@@ -1,0 +1,281 @@
+"""The pre-registration actions with rasa-sdk's dispatcher and trackers, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select, update
+
+import actions.common
+from actions.registration import (
+    ActionCancelRegistration,
+    ActionChangeAnswer,
+    ActionCheckRegistration,
+    ActionConfirmRegistration,
+    ActionDeleteMyData,
+    ActionRegistrationSummary,
+    ActionStartPreregistration,
+    ValidatePreregistrationForm,
+)
+from bot.catalogue.queries import get_course
+from bot.db.models import CourseSession, Registration, localized
+from bot.i18n import text
+from bot.registration import format_reference
+
+
+@pytest.fixture
+def db(seeded, database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    actions.common.settings.cache_clear()
+    yield seeded
+    actions.common.settings.cache_clear()
+
+
+COURSE = "becode-web-developer"
+
+
+@pytest.fixture
+def session_key(db, today) -> str:
+    with db() as s:
+        course = get_course(s, COURSE)
+        return next(x.key for x in course.sessions if x.start_date > today)
+
+
+def tracker(
+    message="", *, intent="", entities=(), slots=None, lang="en", sender="person"
+) -> Tracker:
+    latest = {
+        "text": message,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [{"entity": n, "value": v} for n, v in entities],
+        "metadata": {"lang": lang},
+    }
+    return Tracker(sender, dict(slots or {}), latest, [], False, None, {}, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, t, {})
+    if asyncio.iscoroutine(events):
+        events = asyncio.run(events)
+    return (
+        dispatcher.messages,
+        "\n".join(m["text"] for m in dispatcher.messages if m.get("text")),
+        events,
+    )
+
+
+def filled(session_key, **changes):
+    slots = {
+        "session": session_key, "course": COURSE, "data_consent": True, "first_name": "Fatima",
+        "contact": "+32470123456", "age": 22, "actiris_registered": "yes", "postcode": "1080",
+    }  # fmt: skip
+    slots.update(changes)
+    return slots
+
+
+def validate(slot, value, slots):
+    form = ValidatePreregistrationForm()
+    dispatcher = CollectingDispatcher()
+    method = getattr(form, f"validate_{slot}")
+    result = method(value, dispatcher, tracker(str(value), slots=slots), {})
+    return result, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
+
+
+def test_starting_from_a_session_button_opens_the_form(db, session_key):
+    _, texts, events = run(
+        ActionStartPreregistration(), tracker("/preregister", entities=[("session", session_key)])
+    )
+    assert "pre-register you for" in texts
+    assert SlotSet("session", session_key) in events
+    assert FollowupAction("preregistration_form") in events
+
+
+def test_starting_from_the_course_in_mind_offers_its_open_sessions(db, session_key, today):
+    messages, _, _ = run(
+        ActionStartPreregistration(), tracker("sign me up", slots={"course": COURSE})
+    )
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert f'/preregister{{"session":"{session_key}"}}' in payloads
+
+
+@pytest.mark.parametrize(
+    ("slot", "answer", "stored"),
+    [
+        ("first_name", "moi c'est فاطمة", "فاطمة"),
+        ("contact", "0470 12 34 56", "+32470123456"),
+        ("age", "j'ai 22 ans", 22),
+        ("actiris_registered", "je sais pas", "unknown"),
+        ("postcode", "1080", "1080"),
+        ("data_consent", True, True),
+    ],
+)
+def test_good_answers_are_kept(db, session_key, slot, answer, stored):
+    result, texts, _ = validate(slot, answer, {"session": session_key, "course": COURSE})
+    assert result[slot] == stored and texts == ""
+
+
+@pytest.mark.parametrize(
+    ("slot", "answer"),
+    [
+        ("first_name", "😀😀"),
+        ("first_name", "<script>alert(1)</script>"),
+        ("first_name", "x" * 5000),
+        ("contact", "'; DROP TABLE registrations; --"),
+        ("age", "old enough"),
+        ("postcode", "Liège"),
+        ("actiris_registered", "banana"),
+    ],
+)
+def test_bad_answers_are_explained_and_asked_again(db, session_key, slot, answer):
+    result, texts, _ = validate(slot, answer, {"session": session_key, "course": COURSE})
+    assert result[slot] is None
+    assert texts == text(f"invalid_{slot}", "en")
+
+
+def test_a_second_failure_on_the_same_question_offers_a_counsellor(db, session_key):
+    slots = {"session": session_key, "course": COURSE, "failed_slot": "age", "failures": 1}
+    result, _, messages = validate("age", "??", slots)
+    assert result["failures"] == 2
+    assert messages[-1]["text"] == text("invalid_twice", "en")
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/ask_human", "/stop"]
+
+
+def test_an_age_outside_the_rules_ends_the_form(db, session_key):
+    with db() as s:
+        rules = {r.kind: r for r in get_course(s, COURSE).rules}
+    too_young = int(rules["min_age"].value) - 1
+    result, _, _ = validate("age", str(too_young), {"session": session_key, "course": COURSE})
+    assert result["prereg_blocked"] is True
+    _, texts, _ = run(
+        ActionRegistrationSummary(), tracker(slots=filled(session_key, age=too_young))
+    )
+    assert rules["min_age"].reason_en in texts
+
+
+def test_refused_consent_keeps_nothing(db, session_key):
+    _, texts, events = run(
+        ActionRegistrationSummary(), tracker(slots={"session": session_key, "data_consent": False})
+    )
+    assert texts == text("consent_refused", "en")
+    assert SlotSet("first_name", None) in events
+    with db() as s:
+        assert s.scalars(select(Registration)).first() is None
+
+
+def test_summary_shows_every_answer_with_confirm_change_cancel(db, session_key):
+    messages, texts, _ = run(ActionRegistrationSummary(), tracker(slots=filled(session_key)))
+    for value in ("Fatima", "+32470123456", "22", "1080"):
+        assert value in texts
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/change_answer", "/stop"]
+
+
+def test_changing_one_answer_asks_it_again(db, session_key):
+    _, _, events = run(
+        ActionChangeAnswer(), tracker(entities=[("field", "contact")], slots=filled(session_key))
+    )
+    assert SlotSet("contact", None) in events
+    assert FollowupAction("preregistration_form") in events
+
+
+@pytest.mark.parametrize("lang", ["fr", "nl", "en"])
+def test_confirming_saves_once_and_gives_a_reference(db, session_key, lang):
+    _, texts, events = run(
+        ActionConfirmRegistration(), tracker(slots=filled(session_key), lang=lang)
+    )
+    with db() as s:
+        row = s.scalars(select(Registration)).one()
+        course = get_course(s, COURSE)
+    assert format_reference(row.reference) in texts
+    assert localized(course, "title", lang) in texts
+    assert (row.first_name, row.contact, row.age, row.postcode) == (
+        "Fatima",
+        "+32470123456",
+        22,
+        "1080",
+    )
+    assert SlotSet("contact", None) in events, "personal data leaves the conversation's slots"
+    _, again, _ = run(ActionConfirmRegistration(), tracker(slots=filled(session_key), lang=lang))
+    assert text("already_registered", lang, reference=format_reference(row.reference)) in again
+    with db() as s:
+        assert len(s.scalars(select(Registration)).all()) == 1
+
+
+def test_a_full_session_puts_the_person_on_the_waiting_list(db, session_key):
+    with db() as s, s.begin():
+        s.execute(
+            update(CourseSession)
+            .where(CourseSession.key == session_key)
+            .values(seats_taken=CourseSession.capacity)
+        )
+    _, texts, _ = run(ActionConfirmRegistration(), tracker(slots=filled(session_key)))
+    assert "waiting list, number 1" in texts
+
+
+def test_unknown_actiris_status_is_flagged_for_a_counsellor(db, session_key):
+    with db() as s:
+        kinds = {r.kind for r in get_course(s, COURSE).rules}
+    _, texts, _ = run(
+        ActionConfirmRegistration(),
+        tracker(slots=filled(session_key, actiris_registered="unknown")),
+    )
+    with db() as s:
+        status = s.scalars(select(Registration.status)).one()
+    assert status == ("needs_check" if "actiris_registered" in kinds else "pre_registered")
+
+
+def test_a_session_gone_mid_form_gets_a_clear_message(db, session_key):
+    with db() as s, s.begin():
+        s.delete(s.scalars(select(CourseSession).where(CourseSession.key == session_key)).one())
+    messages, _, _ = run(ActionConfirmRegistration(), tracker(slots=filled(session_key)))
+    assert messages[0]["text"] == text("session_gone", "en")
+    assert messages[0]["buttons"]
+
+
+def test_database_down_at_confirm_says_not_saved(db, session_key, monkeypatch):
+    import actions.registration as module
+
+    def broken(*args, **kwargs):
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(module, "register_once", broken)
+    messages, texts, events = run(ActionConfirmRegistration(), tracker(slots=filled(session_key)))
+    assert texts == text("save_failed", "en")
+    assert SlotSet("contact", None) not in events, "the answers stay for a retry"
+    with db() as s:
+        assert s.scalars(select(Registration)).first() is None
+
+
+def test_check_cancel_and_delete(db, session_key):
+    run(ActionConfirmRegistration(), tracker(slots=filled(session_key), sender="p1"))
+    with db() as s:
+        reference = s.scalars(select(Registration.reference)).one()
+    _, listed, _ = run(ActionCheckRegistration(), tracker("status?", sender="p1"))
+    assert format_reference(reference) in listed and "pre-registered" in listed
+    # Someone else finds it only with reference and contact.
+    _, other, _ = run(ActionCheckRegistration(), tracker("status?", sender="p2"))
+    assert other == text("check_none", "en")
+    _, found, _ = run(
+        ActionCheckRegistration(),
+        tracker(f"{format_reference(reference)} 0470 12 34 56", sender="p2"),
+    )
+    assert format_reference(reference) in found
+    _, cancelled, _ = run(
+        ActionCancelRegistration(), tracker(entities=[("reference", reference)], sender="p1")
+    )
+    assert cancelled == text("cancel_done", "en", reference=format_reference(reference))
+    messages, deleted, _ = run(ActionDeleteMyData(), tracker(sender="p1"))
+    assert deleted == text("delete_done", "en", count=1)
+    assert {"custom": {"erase_conversation": True}} in [
+        {"custom": m.get("custom")} for m in messages if m.get("custom")
+    ]
+    with db() as s:
+        row = s.scalars(select(Registration)).one()
+        assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)

@@ -1,0 +1,125 @@
+"""Reading the answers people give to the pre-registration questions."""
+
+import pytest
+
+from bot.answers import read_age, read_first_name, read_postcode, read_yes_no_unknown
+from bot.registration import mask_contact, normalise_contact, parse_reference
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("Sarah", "Sarah"),
+        ("moi c'est Aïcha", "Aïcha"),
+        ("ik heet Bram", "Bram"),
+        ("My name is Oleksandr", "Oleksandr"),
+        ("Мария", "Мария"),
+        ("فاطمة", "فاطمة"),
+        ("Nguyễn Thị", "Nguyễn Thị"),
+        ("Jean-Luc", "Jean-Luc"),
+        ("N'Golo", "N'Golo"),
+    ],
+)
+def test_first_names_in_any_script_are_kept_exactly(answer, name):
+    assert read_first_name(answer) == name
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "",
+        "😀",
+        "Robert'); DROP TABLE registrations;--",
+        "<b>Sam</b>",
+        "x" * 51,
+        "when does the training start?",
+        "123",
+    ],
+)
+def test_unusable_names_are_refused(answer):
+    assert read_first_name(answer) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "age"),
+    [("19", 19), ("j'ai 22 ans", 22), ("ik ben 24", 24), ("born in 2003", 23), ("2001", 25)],
+)
+def test_ages(answer, age):
+    assert read_age(answer, current_year=2026) == age
+
+
+@pytest.mark.parametrize("answer", ["old", "3", "150", "19 or 20", ""])
+def test_unusable_ages(answer):
+    assert read_age(answer, current_year=2026) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"),
+    [
+        ("oui", "yes"),
+        ("ja", "yes"),
+        ("yes I am", "yes"),
+        ("non", "no"),
+        ("nee", "no"),
+        ("pas inscrit", "no"),
+        ("je sais pas", "unknown"),
+        ("weet niet", "unknown"),
+        ("idk", "unknown"),
+        ("banana", None),
+    ],
+)
+def test_yes_no_unknown(answer, value):
+    assert read_yes_no_unknown(answer) == value
+
+
+@pytest.mark.parametrize(
+    ("answer", "postcode"),
+    [
+        ("1080", "1080"),
+        ("1030 schaerbeek", "1030"),
+        ("je suis à anderlecht", "1070"),
+        ("ik woon in Sint-Jans-Molenbeek", "1080"),
+        ("4000 Liège", "4000"),
+        ("Liège", None),
+        ("1000 or 1020", None),
+    ],
+)
+def test_postcodes(answer, postcode):
+    assert read_postcode(answer) == postcode
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("Sarah.D@Gmail.com", "sarah.d@gmail.com"),
+        ("0470 12 34 56", "+32470123456"),
+        ("+32 486 11 22 33", "+32486112233"),
+        ("0032 2 555 12 34", "+3225551234"),
+        ("02/555.12.34", "+3225551234"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("call me", None),
+        ("12345", None),
+        ("sarah@", None),
+        ("<script>@x.be", None),
+    ],
+)
+def test_contacts(raw, normalised):
+    assert normalise_contact(raw) == normalised
+
+
+def test_masking_hides_contacts():
+    assert mask_contact("sarah.d@gmail.com") == "s***@g***.com"
+    assert "1234" not in mask_contact("+32470123456")
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("ACD-479", "ACD479"),
+        ("acd479", "ACD479"),
+        ("ma référence: acd-479 merci", "ACD479"),
+        ("hello", None),
+    ],
+)
+def test_references_as_people_type_them(text, reference):
+    assert parse_reference(text) == reference
