@@ -227,6 +227,7 @@ def test_unknown_actiris_status_is_flagged_for_a_counsellor(db, session_key):
     with db() as s:
         status = s.scalars(select(Registration.status)).one()
     assert status == ("needs_check" if "actiris_registered" in kinds else "pre_registered")
+    assert (text("confirmed_needs_check", "en") in texts) == (status == "needs_check")
 
 
 def test_a_session_gone_mid_form_gets_a_clear_message(db, session_key):
@@ -246,7 +247,7 @@ def test_database_down_at_confirm_says_not_saved(db, session_key, monkeypatch):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(module, "register_once", broken)
-    messages, texts, events = run(ActionConfirmRegistration(), tracker(slots=filled(session_key)))
+    _, texts, events = run(ActionConfirmRegistration(), tracker(slots=filled(session_key)))
     assert texts == text("save_failed", "en")
     assert SlotSet("contact", None) not in events, "the answers stay for a retry"
     with db() as s:
