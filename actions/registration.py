@@ -3,11 +3,13 @@ then looking up, cancelling and erasing. The rules live in bot.registration; thi
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -60,6 +62,7 @@ logger = logging.getLogger(__name__)
 FORM = "preregistration_form"
 PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcode")
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
+REQUIRED_SLOTS = ("session", *FORM_SLOTS)
 CHANGEABLE = PERSONAL_SLOTS
 ERASE_CONVERSATION = {"erase_conversation": True}
 
@@ -123,67 +126,53 @@ def session_buttons(turn: Turn, sessions: list[CourseSession]) -> list[dict[str,
 
 
 class ActionStartPreregistration(AssistantAction):
-    """Finds the session (named, from the course in mind, or asked for); starts the form."""
+    """Clears a previous form and, when the context says which session, fills it in; the form
+    that follows asks for the session otherwise."""
 
     action_name = "action_start_preregistration"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        session_key = turn.entity("session")
-        if session_key:
-            session = turn.db.scalars(
-                select(CourseSession).where(CourseSession.key == session_key)
-            ).first()
-            if session is None or not is_open(session, turn.today):
-                return self.ask_for_course(turn, "session_gone")
-            return self.start(turn, session)
+        events = reset_form()
+        if turn.entity("session"):
+            return events  # filled from the button's entity, checked by the form
         context = resolve(turn)
         if len(context.courses) != 1:
-            return self.ask_for_course(turn, "prereg_which_course", context.courses)
+            return [*events, SlotSet("session", None)]
         course = context.courses[0]
         sessions = open_sessions(course, turn.today)
-        if not sessions:
-            partner = course.partner
-            turn.reply.say(
-                "prereg_no_open_session",
-                title=course_title(course, turn.lang),
-                partner=partner.name,
-                contact=partner.contact,
-            )
-            return [SlotSet("course", course.key)]
-        if len(sessions) == 1:
-            return self.start(turn, sessions[0])
+        chosen = sessions[0].key if len(sessions) == 1 else None
+        return [*events, SlotSet("course", course.key), SlotSet("session", chosen)]
+
+
+def say_which_session(turn: Turn) -> None:
+    """Buttons for the open sessions of the course in mind, else for the courses that have one."""
+    course = get_course(turn.db, turn.slot("course") or "")
+    sessions = open_sessions(course, turn.today) if course else []
+    if course and sessions:
         turn.reply.say(
             "prereg_which_session",
             buttons=session_buttons(turn, sessions),
             title=course_title(course, turn.lang),
             partner=course.partner.name,
         )
-        return [SlotSet("course", course.key)]
-
-    def ask_for_course(
-        self, turn: Turn, key: str, courses: list[Course] | None = None
-    ) -> list[EventType]:
-        candidates = courses or search_courses(turn.db, turn.today)
-        with_sessions = [c for c in candidates if open_sessions(c, turn.today)]
-        turn.reply.say(key, buttons=course_buttons(turn, with_sessions, "preregister"))
-        return [SlotSet("session", None)]
-
-    def start(self, turn: Turn, session: CourseSession) -> list[EventType]:
-        course = session.course
+        return
+    if course:
         turn.reply.say(
-            "prereg_intro",
+            "prereg_no_open_session",
             title=course_title(course, turn.lang),
             partner=course.partner.name,
-            start=format_date(session.start_date, turn.lang),
+            contact=course.partner.contact,
         )
-        if not session.seats_left:
-            turn.reply.say("prereg_full_intro")
-        return [
-            *reset_form(),
-            SlotSet("session", session.key),
-            SlotSet("course", course.key),
-            FollowupAction(FORM),
-        ]
+    courses = [c for c in search_courses(turn.db, turn.today) if open_sessions(c, turn.today)]
+    turn.reply.say("prereg_which_course", buttons=course_buttons(turn, courses, "preregister"))
+
+
+class ActionAskSession(AssistantAction):
+    action_name = "action_ask_session"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        say_which_session(turn)
+        return []
 
 
 class AskAction(AssistantAction):
@@ -240,6 +229,20 @@ class ActionAskPostcode(AskAction):
     action_name, slot = "action_ask_postcode", "postcode"
 
 
+Validator = Callable[..., dict[str, Any]]
+
+
+def answered(validate: Validator) -> Validator:
+    """Validate only real answers: a slot emptied on purpose (a new form, a change) is no
+    answer and must not be told off."""
+
+    @functools.wraps(validate)
+    def wrapper(self: Any, value: Any, *args: Any) -> dict[str, Any]:
+        return {} if value is None else validate(self, value, *args)
+
+    return wrapper
+
+
 class ValidatePreregistrationForm(FormValidationAction):
     """Checks each answer; two failures on one question offer a counsellor or a pause."""
 
@@ -267,7 +270,7 @@ class ValidatePreregistrationForm(FormValidationAction):
         # Consent refused, or a rule already failed: nothing more to ask.
         if tracker.get_slot("data_consent") is False or tracker.get_slot("prereg_blocked"):
             return []
-        return list(FORM_SLOTS)
+        return list(REQUIRED_SLOTS)
 
     def _lang(self, tracker: Tracker) -> str:
         return conversation_language(tracker, settings().default_language)
@@ -316,6 +319,43 @@ class ValidatePreregistrationForm(FormValidationAction):
                 return False
             return evaluate(rules_of(course, "en"), facts).outcome is Outcome.NOT_ELIGIBLE
 
+    @answered
+    def validate_session(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A session key (from a button), or a course key: its only open session is taken."""
+        lang, today = self._lang(tracker), brussels_today()
+        with db_session() as db:
+            session = db.scalars(
+                select(CourseSession).where(CourseSession.key == str(value))
+            ).first()
+            if session is None:
+                course = get_course(db, str(value))
+                if course is None:
+                    dispatcher.utter_message(text=text("session_gone", lang))
+                    return {"session": None}
+                sessions = open_sessions(course, today)
+                if len(sessions) != 1:
+                    return {"session": None, "course": course.key}
+                session = sessions[0]
+            if not is_open(session, today):
+                dispatcher.utter_message(text=text("session_gone", lang))
+                return {"session": None}
+            course = session.course
+            if tracker.get_slot("data_consent") is True:
+                # The form runs again to change one answer: the session is not news.
+                return {"session": session.key, "course": course.key}
+            dispatcher.utter_message(
+                text=text(
+                    "prereg_intro", lang, title=course_title(course, lang),
+                    partner=course.partner.name, start=format_date(session.start_date, lang),
+                )
+            )  # fmt: skip
+            if not session.seats_left:
+                dispatcher.utter_message(text=text("prereg_full_intro", lang))
+            return {"session": session.key, "course": course.key}
+
+    @answered
     def validate_data_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -326,6 +366,7 @@ class ValidatePreregistrationForm(FormValidationAction):
             return self._valid("data_consent", answer == "yes", tracker)
         return self._invalid("data_consent", dispatcher, tracker)
 
+    @answered
     def validate_first_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -336,6 +377,7 @@ class ValidatePreregistrationForm(FormValidationAction):
             else self._invalid("first_name", dispatcher, tracker)
         )
 
+    @answered
     def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -346,6 +388,7 @@ class ValidatePreregistrationForm(FormValidationAction):
             else self._invalid("contact", dispatcher, tracker)
         )
 
+    @answered
     def validate_age(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -356,6 +399,7 @@ class ValidatePreregistrationForm(FormValidationAction):
             else self._invalid("age", dispatcher, tracker)
         )
 
+    @answered
     def validate_actiris_registered(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -364,6 +408,7 @@ class ValidatePreregistrationForm(FormValidationAction):
             return self._invalid("actiris_registered", dispatcher, tracker)
         return self._valid("actiris_registered", answer, tracker)
 
+    @answered
     def validate_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -528,7 +573,8 @@ class ActionChangeAnswer(AssistantAction):
                 ],
             )
             return []
-        return [SlotSet(field, None), SlotSet("prereg_blocked", None), FollowupAction(FORM)]
+        # The rule that follows runs the form again: it asks just this one.
+        return [SlotSet(field, None), SlotSet("prereg_blocked", None)]
 
 
 class ActionStopPreregistration(AssistantAction):

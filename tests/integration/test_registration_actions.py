@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
 import actions.common
 from actions.registration import (
+    ActionAskSession,
     ActionCancelRegistration,
     ActionChangeAnswer,
     ActionCheckRegistration,
@@ -87,21 +88,40 @@ def validate(slot, value, slots):
     return result, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
 
 
-def test_starting_from_a_session_button_opens_the_form(db, session_key):
+def test_starting_takes_the_session_from_the_course_in_mind(db, today):
+    course_key = "becode-ai-data-developer"
+    with db() as s:
+        course = get_course(s, course_key)
+        open_sessions = [x for x in course.sessions if x.start_date > today]
     _, texts, events = run(
-        ActionStartPreregistration(), tracker("/preregister", entities=[("session", session_key)])
+        ActionStartPreregistration(), tracker("sign me up", slots={"course": course_key})
     )
-    assert "pre-register you for" in texts
-    assert SlotSet("session", session_key) in events
-    assert FollowupAction("preregistration_form") in events
+    assert texts == "", "the form that follows does the talking"
+    assert SlotSet("first_name", None) in events, "answers of an earlier form are cleared"
+    expected = open_sessions[0].key if len(open_sessions) == 1 else None
+    assert SlotSet("session", expected) in events
 
 
-def test_starting_from_the_course_in_mind_offers_its_open_sessions(db, session_key, today):
-    messages, _, _ = run(
-        ActionStartPreregistration(), tracker("sign me up", slots={"course": COURSE})
-    )
+def test_the_form_asks_for_a_session_with_buttons(db, session_key):
+    messages, _, _ = run(ActionAskSession(), tracker("sign me up", slots={"course": COURSE}))
     payloads = [b["payload"] for b in messages[0]["buttons"]]
     assert f'/preregister{{"session":"{session_key}"}}' in payloads
+    messages, _, _ = run(ActionAskSession(), tracker("sign me up"))
+    assert messages[0]["text"] == text("prereg_which_course", "en")
+    assert all(b["payload"].startswith('/preregister{"course":') for b in messages[0]["buttons"])
+
+
+def test_a_session_button_starts_with_the_intro(db, session_key):
+    result, texts, _ = validate("session", session_key, {})
+    assert result == {"session": session_key, "course": COURSE}
+    assert texts.startswith("Great! I'll pre-register you for")
+
+
+def test_a_course_button_at_the_session_question_narrows_the_choice(db, today):
+    result, _, _ = validate("session", "molengeek-coding-school", {})
+    assert result == {"session": None, "course": "molengeek-coding-school"}
+    result, texts, _ = validate("session", "no-such-session", {})
+    assert result == {"session": None} and texts == text("session_gone", "en")
 
 
 @pytest.mark.parametrize(
@@ -175,12 +195,15 @@ def test_summary_shows_every_answer_with_confirm_change_cancel(db, session_key):
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/change_answer", "/stop"]
 
 
-def test_changing_one_answer_asks_it_again(db, session_key):
+def test_changing_one_answer_forgets_just_that_one(db, session_key):
     _, _, events = run(
         ActionChangeAnswer(), tracker(entities=[("field", "contact")], slots=filled(session_key))
     )
     assert SlotSet("contact", None) in events
-    assert FollowupAction("preregistration_form") in events
+    assert SlotSet("first_name", None) not in events
+    messages, _, _ = run(ActionChangeAnswer(), tracker(slots=filled(session_key)))
+    assert messages[0]["text"] == text("change_which", "en")
+    assert len(messages[0]["buttons"]) == 5
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
