@@ -1,10 +1,10 @@
 """The `guidance` command as an operator uses it: migrate, import, re-import, refuse a bad file."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.db.models import Course
+from bot.db.models import Course, Registration
 from tests.catalogue_data import shifted_seed, write_catalogue
 
 runner = CliRunner()
@@ -43,3 +43,46 @@ def test_dry_run_writes_nothing(database_url, sessions, today, tmp_path, monkeyp
     assert result.exit_code == 0 and "dry run" in result.output
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
+    import csv
+    import datetime as dt
+    import json
+
+    from bot.db import engine_for
+    from bot.registration import Applicant, register_once
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with seeded() as session:
+        course_session = session.scalars(select(Course)).first().sessions[0]
+    applicant = Applicant("Zoë", "zoe@example.org", 20, "yes", "1060", "conv-1")
+    outcome = register_once(
+        engine_for(database_url), course_session.key, applicant, needs_check=False, secret="s"
+    )
+    target = tmp_path / "export.csv"
+    result = runner.invoke(
+        app, ["registrations", "export", "--session", course_session.key, "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw.startswith("\ufeff".encode()), "spreadsheets need the byte-order mark for UTF-8"
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert (
+        rows[0]["first_name"] == "Zoë"
+        and rows[0]["reference"].replace("-", "") == outcome.reference
+    )
+    listed = runner.invoke(app, ["registrations", "list", "--format", "json"])
+    assert json.loads(listed.output)[0]["contact"] == "zoe@example.org"
+    other = runner.invoke(
+        app, ["registrations", "list", "--course", "no-such-course", "--format", "json"]
+    )
+    assert json.loads(other.output) == []
+    # Nothing ended long enough ago: nothing is purged.
+    assert "from 0 registration" in runner.invoke(app, ["purge", "--older-than", "30"]).output
+    with seeded() as session, session.begin():
+        session.execute(update(Registration).values(session_end=today - dt.timedelta(days=31)))
+    assert "from 1 registration" in runner.invoke(app, ["purge", "--older-than", "30"]).output
+    with seeded() as session:
+        purged = session.scalars(select(Registration)).one()
+        assert purged.contact is None and purged.erased_at is not None
