@@ -20,7 +20,7 @@ TRAINING_DATA := domain.yml config.yml $(shell find nlu -name '*.yml' 2>/dev/nul
 SEED := catalogue/seed.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help run test train bench lint db validate conversations clean
+.PHONY: help run test train bench eval tune compare lint db validate conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,16 @@ train: $(MODEL) ## train the engine's model if the training data changed
 
 bench: $(APP) $(ENGINE) $(MODEL) ## measure throughput, latency, cold start and memory; writes bench/results/
 	.venv/bin/python -m bench.run
+
+eval: $(ENGINE) $(MODEL) ## measure understanding on held-out and out-of-scope data; writes bench/results/nlu.*
+	PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/nlu_eval.py evaluate --model models \
+		--out bench/results/nlu.json --markdown bench/results/nlu.md
+
+tune: $(APP) $(ENGINE) ## choose the fallback threshold on a validation split; writes bench/results/fallback.md
+	.venv/bin/python -m bench.tune_fallback
+
+compare: $(APP) $(ENGINE) ## compare NLU pipelines (config.yml and bench/pipelines/); writes bench/results/pipelines.*
+	.venv/bin/python -m bench.compare_pipelines
 
 lint: $(APP) ## ruff and mypy
 	.venv/bin/ruff check .

@@ -3,11 +3,13 @@ language changes and requests for a person."""
 
 from __future__ import annotations
 
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Reply, Turn, payload
 from bot import LANGUAGES
 from bot.catalogue.queries import list_partners
+from bot.i18n import has_text
 from bot.language import requested_language
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
@@ -65,8 +67,51 @@ class ActionOutOfScope(StaticReplyAction):
     action_name, message_key, with_buttons = "action_out_of_scope", "out_of_scope", True
 
 
-class ActionFallback(StaticReplyAction):
-    action_name, message_key, with_buttons = "action_fallback", "fallback", True
+class ActionFallback(AssistantAction):
+    """The fallback ladder: first "did you mean…?" with the two likeliest topics as buttons;
+    a second miss in a row points to people who can help."""
+
+    action_name = "action_fallback"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        if missed_before(turn.tracker):
+            turn.reply.say(
+                "second_miss", buttons=[turn.reply.button("intent_ask_human", "ask_human")]
+            )
+            return []
+        guesses = likeliest_intents(turn.tracker.latest_message, 2)
+        if not guesses:
+            turn.reply.say("fallback", buttons=main_buttons(turn.reply))
+            return []
+        entities = {
+            e["entity"]: str(e["value"])
+            for e in turn.tracker.latest_message.get("entities") or []
+            if e.get("entity") in ("partner", "course_topic", "course") and e.get("value")
+        }
+        turn.reply.say(
+            "did_you_mean",
+            buttons=[turn.reply.button(f"intent_{name}", name, **entities) for name in guesses],
+        )
+        return []
+
+
+def likeliest_intents(message: dict, count: int) -> list[str]:
+    """The classifier's best guesses that have a button to offer."""
+    offered = [
+        item["name"]
+        for item in message.get("intent_ranking") or []
+        if item.get("name") not in ("nlu_fallback", None) and has_text(f"intent_{item['name']}")
+    ]
+    return offered[:count]
+
+
+def missed_before(tracker: Tracker) -> bool:
+    """Whether the person's previous message was not understood either."""
+    user_turns = [e for e in tracker.events if e.get("event") == "user"]
+    if len(user_turns) < 2:
+        return False
+    previous = (user_turns[-2].get("parse_data") or {}).get("intent") or {}
+    return previous.get("name") == "nlu_fallback"
 
 
 class ActionAskHuman(AssistantAction):

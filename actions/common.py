@@ -27,6 +27,10 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# How much clearer a message must be in another language than in the conversation's to switch:
+# a few words of French in a Dutch conversation are Brussels, not a request (see make eval).
+SWITCH_MARGIN = 3.0
+
 
 def describe_error(exc: BaseException) -> str:
     """The kind of error and where it happened, without its message (which can quote input)."""
@@ -54,15 +58,18 @@ def db_write() -> Iterator[Session]:
 
 
 def conversation_language(tracker: Tracker, default: str) -> str:
-    """The request's `lang` when the client sent one, else the slot, else a guess from the text."""
+    """The request's `lang` when the client sent one; else the conversation's language, unless
+    the message is clearly in another one; else a guess from the text."""
     metadata = tracker.latest_message.get("metadata") or {}
     requested = metadata.get("lang")
     if requested in LANGUAGES:
         return str(requested)
+    message = tracker.latest_message.get("text") or ""
     current = tracker.get_slot("language")
     if current in LANGUAGES:
-        return str(current)
-    return detect_language(tracker.latest_message.get("text") or "") or default
+        switched = detect_language(message, margin=SWITCH_MARGIN)
+        return switched if switched and not message.startswith("/") else str(current)
+    return detect_language(message) or default
 
 
 def payload(intent: str, **entities: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import resource
 import statistics
 import sys
@@ -46,7 +45,9 @@ def held_out(language: str) -> list[dict[str, Any]]:
             for e in message.get("entities") or []
             if e["entity"] in SCORED_ENTITIES
         }
-        examples.append({"text": message.get("text"), "intent": message.get("intent"), "entities": entities})
+        examples.append(
+            {"text": message.get("text"), "intent": message.get("intent"), "entities": entities}
+        )
     return examples
 
 
@@ -105,9 +106,9 @@ def parse_all(agent: Any, texts: list[str]) -> tuple[list[dict[str, Any]], list[
 def macro_f1(gold: list[str], predicted: list[str]) -> float:
     scores = []
     for label in sorted(set(gold)):
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label and g != label for g, p in zip(gold, predicted))
-        fn = sum(g == label and p != label for g, p in zip(gold, predicted))
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(p == label and g != label for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
@@ -118,13 +119,17 @@ def entity_scores(gold: list[set], predicted: list[set]) -> dict[str, dict[str, 
     scores = {}
     for name in SCORED_ENTITIES:
         tp = fp = fn = 0
-        for g, p in zip(gold, predicted):
+        for g, p in zip(gold, predicted, strict=True):
             g_, p_ = {e for e in g if e[0] == name}, {e for e in p if e[0] == name}
             tp, fp, fn = tp + len(g_ & p_), fp + len(p_ - g_), fn + len(g_ - p_)
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        scores[name] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+        scores[name] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+        }
     return scores
 
 
@@ -144,17 +149,27 @@ def evaluate(agent: Any) -> dict[str, Any]:
         results, latencies = parse_all(agent, [e["text"] for e in examples])
         all_latencies += latencies
         gold = [e["intent"] for e in examples]
-        predicted = [r["intent"]["name"] for r in results]
-        confusions = Counter((g, p) for g, p in zip(gold, predicted) if g != p)
+        # Declining an off-topic question is right, whether as out_of_scope or as fallback.
+        predicted = [
+            "out_of_scope"
+            if g == "out_of_scope" and r["intent"]["name"] in REJECTED
+            else r["intent"]["name"]
+            for g, r in zip(gold, results, strict=True)
+        ]
+        confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
         mistakes = defaultdict(list)
-        for example, p in zip(examples, predicted):
+        for example, p in zip(examples, predicted, strict=True):
             if example["intent"] != p:
                 mistakes[f"{example['intent']} → {p}"].append(example["text"])
         report["languages"][language] = {
             "examples": len(examples),
-            "intent_accuracy": round(sum(g == p for g, p in zip(gold, predicted)) / len(gold), 3),
+            "intent_accuracy": round(
+                sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
+            ),
             "intent_macro_f1": round(macro_f1(gold, predicted), 3),
-            "entities": entity_scores([e["entities"] for e in examples], [predicted_entities(r) for r in results]),
+            "entities": entity_scores(
+                [e["entities"] for e in examples], [predicted_entities(r) for r in results]
+            ),
             "confusions": [
                 {"gold": g, "predicted": p, "count": n, "examples": mistakes[f"{g} → {p}"][:3]}
                 for (g, p), n in confusions.most_common(15)
@@ -164,19 +179,41 @@ def evaluate(agent: Any) -> dict[str, Any]:
         texts = load()
         results, latencies = parse_all(agent, texts)
         all_latencies += latencies
-        answered = Counter(r["intent"]["name"] for r in results if r["intent"]["name"] not in REJECTED)
+        answered = Counter(
+            r["intent"]["name"] for r in results if r["intent"]["name"] not in REJECTED
+        )
         rejected = sum(r["intent"]["name"] in REJECTED for r in results)
         report["out_of_scope"][name] = {
             "utterances": len(texts),
             "rejection": round(rejected / len(texts), 3),
             "taken_for": dict(answered.most_common(5)),
         }
+    report["language_identification"] = language_identification()
     report["parse_ms"] = {
         "p50": round(statistics.median(all_latencies), 2),
         "p95": round(sorted(all_latencies)[int(0.95 * len(all_latencies))], 2),
         "parses": len(all_latencies),
     }
     return report
+
+
+def language_identification() -> dict[str, Any]:
+    """How the assistant's language heuristic (bot.language) reads the held-out utterances:
+    right, undecided, or wrong — wrong would switch a conversation's language by mistake."""
+    sys.path.insert(0, str(ROOT))
+    from bot.language import detect_language
+
+    figures = {}
+    for language in LANGUAGES:
+        texts = [e["text"] for e in held_out(language)]
+        for margin in (1.0, 3.0):
+            found = [detect_language(t, margin=margin) for t in texts]
+            figures[f"{language}_margin_{margin:g}"] = {
+                "right": round(sum(f == language for f in found) / len(texts), 3),
+                "undecided": round(sum(f is None for f in found) / len(texts), 3),
+                "wrong": round(sum(f not in (None, language) for f in found) / len(texts), 3),
+            }
+    return figures
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -193,12 +230,26 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", "| out-of-scope set | utterances | rejected |", "| --- | ---: | ---: |"]
     for name, figures in report["out_of_scope"].items():
         lines.append(f"| {name} | {figures['utterances']} | {figures['rejection']:.3f} |")
+    lines += [
+        "",
+        "Language of the held-out utterances as the heuristic reads it (margin 1: first message; margin 3: switching):",
+        "",
+        "| language, margin | right | undecided | wrong |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, f in report["language_identification"].items():
+        lines.append(f"| {name} | {f['right']:.3f} | {f['undecided']:.3f} | {f['wrong']:.3f} |")
     parse = report["parse_ms"]
-    lines += ["", f"Parse latency: p50 {parse['p50']} ms, p95 {parse['p95']} ms ({parse['parses']} parses)."]
+    lines += [
+        "",
+        f"Parse latency: p50 {parse['p50']} ms, p95 {parse['p95']} ms ({parse['parses']} parses).",
+    ]
     lines += ["", "Most frequent confusions (gold → predicted):", ""]
     for language, figures in report["languages"].items():
         for c in figures["confusions"][:5]:
-            lines.append(f"- {language}: {c['gold']} → {c['predicted']} ×{c['count']} (e.g. “{c['examples'][0]}”)")
+            lines.append(
+                f"- {language}: {c['gold']} → {c['predicted']} ×{c['count']} (e.g. “{c['examples'][0]}”)"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -221,21 +272,29 @@ def main() -> None:
     if args.command == "confidences":
         from rasa.shared.nlu.training_data.loading import load_data
 
-        examples = [(m.get("text"), m.get("intent")) for m in load_data(str(args.data)).intent_examples]
+        examples = [
+            (m.get("text"), m.get("intent")) for m in load_data(str(args.data)).intent_examples
+        ]
         texts = [t for t, _ in examples]
         oos = {name: load() for name, load in VALIDATION_OUT_OF_SCOPE.items()}
         in_scope, _ = parse_all(agent, texts)
         output: dict[str, Any] = {
             "in_scope": [
-                {"gold": g, "ranking": [(i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]]}
-                for (_, g), r in zip(examples, in_scope)
+                {
+                    "gold": g,
+                    "ranking": [
+                        (i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]
+                    ],
+                }
+                for (_, g), r in zip(examples, in_scope, strict=True)
             ],
             "out_of_scope": {},
         }
         for name, texts_ in oos.items():
             results, _ = parse_all(agent, texts_)
             output["out_of_scope"][name] = [
-                [(i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]] for r in results
+                [(i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]]
+                for r in results
             ]
         json.dump(output, sys.stdout)
         return

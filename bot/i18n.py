@@ -33,6 +33,10 @@ def messages() -> dict[str, dict[str, str]]:
     return data
 
 
+def has_text(key: str) -> bool:
+    return key in messages()
+
+
 def text(key: str, lang: str, **values: object) -> str:
     """The message `key` in `lang` (English when that language is unknown), filled in."""
     template = messages()[key].get(lang if lang in LANGUAGES else "en") or messages()[key]["en"]
