@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import update
 
 import actions.common
-from actions.basics import ActionChangeLanguage, ActionGreet, ActionOutOfScope
+from actions.basics import ActionChangeLanguage, ActionFallback, ActionGreet, ActionOutOfScope
 from actions.courses import (
     ActionCertificate,
     ActionCost,
@@ -304,3 +304,61 @@ def test_database_down_gives_a_polite_message(monkeypatch):
     finally:
         actions.common.settings.cache_clear()
     assert texts == text("unavailable", "fr")
+
+
+def fallback_tracker(ranking, *, previous_intent=None, lang="en", entities=()):
+    latest = {
+        "text": "zzz",
+        "intent": {"name": "nlu_fallback", "confidence": 0.3},
+        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        "entities": [{"entity": e, "value": v} for e, v in entities],
+        "metadata": {"lang": lang},
+    }
+    events = []
+    if previous_intent:
+        events.append({"event": "user", "parse_data": {"intent": {"name": previous_intent}}})
+    events.append({"event": "user", "parse_data": latest})
+    return Tracker("t", {}, latest, events, False, None, {}, "action_listen")
+
+
+def test_first_miss_offers_the_two_likeliest_topics(db):
+    ranking = [("nlu_fallback", 0.3), ("ask_cost", 0.25), ("ask_schedule", 0.2), ("greet", 0.1)]
+    messages, texts, _ = run(
+        ActionFallback(), fallback_tracker(ranking, lang="fr", entities=[("partner", "becode")])
+    )
+    assert texts == text("did_you_mean", "fr")
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        text("intent_ask_cost", "fr"),
+        text("intent_ask_schedule", "fr"),
+    ]
+    assert messages[0]["buttons"][0]["payload"] == '/ask_cost{"partner":"becode"}'
+
+
+def test_second_miss_in_a_row_points_to_a_person(db):
+    ranking = [("nlu_fallback", 0.3), ("ask_cost", 0.25)]
+    messages, texts, _ = run(
+        ActionFallback(), fallback_tracker(ranking, previous_intent="nlu_fallback", lang="nl")
+    )
+    assert texts == text("second_miss", "nl")
+    assert messages[0]["buttons"][0]["payload"] == "/ask_human"
+
+
+def test_a_miss_after_an_understood_message_is_a_first_miss(db):
+    ranking = [("nlu_fallback", 0.3), ("ask_location", 0.25), ("ask_cost", 0.2)]
+    _, texts, _ = run(ActionFallback(), fallback_tracker(ranking, previous_intent="greet"))
+    assert texts == text("did_you_mean", "en")
+
+
+@pytest.mark.parametrize(
+    ("message", "slot", "expected"),
+    [
+        ("hello", "fr", "fr"),  # too little to switch
+        ("ok merci", "nl", "nl"),  # Brussels: a French word in a Dutch conversation
+        ("wanneer begint de volgende opleiding bij becode en hoeveel kost die", "fr", "nl"),
+        ("when does the next training start and where is it please", "nl", "en"),
+        ("quand est-ce que la prochaine formation commence et c'est où", "en", "fr"),
+    ],
+)
+def test_a_message_clearly_in_another_language_switches(db, message, slot, expected):
+    _, texts, _ = run(ActionGreet(), tracker(message, slots={"language": slot}))
+    assert texts == text("greet", expected)
