@@ -35,12 +35,13 @@ def measure(config: Path, workdir: Path) -> dict:
         cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     training = time.perf_counter() - started
-    report = json.loads(
-        subprocess.run(
-            [str(RASA_PYTHON), str(ROOT / "bench" / "nlu_eval.py"), "measure", "--model", str(out)],
-            cwd=ROOT, env=ENV, check=True, capture_output=True, text=True,
-        ).stdout
+    figures = workdir / f"{config.stem}.json"
+    subprocess.run(
+        [str(RASA_PYTHON), str(ROOT / "bench" / "nlu_eval.py"), "measure", "--model", str(out),
+         "--out", str(figures)],
+        cwd=ROOT, env=ENV, check=True, capture_output=True, text=True,
     )  # fmt: skip
+    report = json.loads(figures.read_text(encoding="utf-8"))
     languages = report["languages"].values()
     return {
         "config": str(config.relative_to(ROOT)),

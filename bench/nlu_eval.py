@@ -296,7 +296,7 @@ def main() -> None:
                 [(i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]]
                 for r in results
             ]
-        json.dump(output, sys.stdout)
+        args.out.write_text(json.dumps(output), encoding="utf-8")
         return
     report = evaluate(agent)
     if args.command == "measure":

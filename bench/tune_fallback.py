@@ -49,13 +49,13 @@ def main() -> None:
              "--out", str(work / "model"), "--quiet"],
             cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        raw = json.loads(
-            subprocess.run(
-                [str(ROOT / ".venv-rasa" / "bin" / "python"), str(ROOT / "bench" / "nlu_eval.py"),
-                 "confidences", "--model", str(work / "model"), "--data", str(validation)],
-                cwd=ROOT, env=ENV, check=True, capture_output=True, text=True,
-            ).stdout
+        subprocess.run(
+            [str(ROOT / ".venv-rasa" / "bin" / "python"), str(ROOT / "bench" / "nlu_eval.py"),
+             "confidences", "--model", str(work / "model"), "--data", str(validation),
+             "--out", str(work / "confidences.json")],
+            cwd=ROOT, env=ENV, check=True, capture_output=True, text=True,
         )  # fmt: skip
+        raw = json.loads((work / "confidences.json").read_text(encoding="utf-8"))
     in_scope = [(item["gold"], *top(item["ranking"])) for item in raw["in_scope"]]
     out_of_scope = [top(r) for rankings in raw["out_of_scope"].values() for r in rankings]
     rows = []
