@@ -16,12 +16,12 @@ from bot.settings import PROJECT_ROOT
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 FLOORS = {
-    "intent_accuracy": 0.79,
+    "intent_accuracy": 0.80,
     "intent_macro_f1": 0.80,
     "partner_f1": 0.95,
     "course_topic_f1": 0.82,
-    "clinc150_oos_test": 0.80,
-    "xsid_nl_test": 0.79,
+    "clinc150_oos_test": 0.79,
+    "xsid_nl_test": 0.77,
     "parse_p95_ms": 25.0,
 }
 
