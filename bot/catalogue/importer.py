@@ -27,6 +27,8 @@ from bot.eligibility import RULE_KINDS, RULES_WITH_NUMBER, RULES_WITH_TEXT
 
 PARTNER_KEY = re.compile(r"^[a-z0-9_]{2,64}$")
 RECORD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,119}$")
+PARTNER_KEY_RULE = "lowercase letters, digits or _ (2-64)"
+RECORD_KEY_RULE = "lowercase letters, digits or - (2-120)"
 HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -113,6 +115,16 @@ class _Checker:
             return False
         return True
 
+    def key(
+        self, node: dict, record: str, pattern: re.Pattern[str], kind: str, rule: str
+    ) -> tuple[str | None, str]:
+        """The record's key if well formed, and how errors should name the record."""
+        key = node.get("key")
+        if not isinstance(key, str) or not pattern.match(key):
+            self.error(node, record, f"'key' must be {rule}")
+            return None, record
+        return key, f"{kind} '{key}'"
+
     def text(self, node: dict, name: str, record: str, *, optional: bool = False) -> str | None:
         value = node.get(name)
         if value is None:
@@ -178,12 +190,7 @@ def _check_partner(c: _Checker, node: Any, index: int) -> dict[str, Any] | None:
     record = f"partners[{index}]"
     if not c.mapping(node, record):
         return None
-    key = node.get("key")
-    if not isinstance(key, str) or not PARTNER_KEY.match(key):
-        c.error(node, record, "'key' must be lowercase letters, digits or _ (2-64)")
-        key = None
-    else:
-        record = f"partner '{key}'"
+    key, record = c.key(node, record, PARTNER_KEY, "partner", PARTNER_KEY_RULE)
     before = len(c.errors)
     data = {
         "key": key,
@@ -224,12 +231,7 @@ def _check_rule(c: _Checker, node: Any, record: str) -> dict[str, Any] | None:
 def _check_session(c: _Checker, node: Any, record: str) -> dict[str, Any] | None:
     if not c.mapping(node, record):
         return None
-    key = node.get("key")
-    if not isinstance(key, str) or not RECORD_KEY.match(key):
-        c.error(node, record, "'key' must be lowercase letters, digits or - (2-120)")
-        key = None
-    else:
-        record = f"session '{key}'"
+    key, record = c.key(node, record, RECORD_KEY, "session", RECORD_KEY_RULE)
     before = len(c.errors)
     start = c.date(node, "start_date", record)
     end = c.date(node, "end_date", record)
@@ -290,12 +292,7 @@ def _check_course(
     record = f"courses[{index}]"
     if not c.mapping(node, record):
         return None
-    key = node.get("key")
-    if not isinstance(key, str) or not RECORD_KEY.match(key):
-        c.error(node, record, "'key' must be lowercase letters, digits or - (2-120)")
-        key = None
-    else:
-        record = f"course '{key}'"
+    key, record = c.key(node, record, RECORD_KEY, "course", RECORD_KEY_RULE)
     before = len(c.errors)
     partner = node.get("partner")
     if partner not in partner_keys:
