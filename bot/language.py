@@ -43,7 +43,16 @@ _SHARED = frozenset(
 
 _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {
     "fr": ("francais", "french", "frans", "franse", "fr"),
-    "nl": ("nederlands", "neerlandais", "dutch", "vlaams", "flamand", "nl", "neerlandophone"),
+    "nl": (
+        "nederlands",
+        "neerlandais",
+        "dutch",
+        "vlaams",
+        "flamand",
+        "flemish",
+        "nl",
+        "neerlandophone",
+    ),
     "en": ("anglais", "english", "engels", "en anglais", "eng", "en"),
 }
 
@@ -77,15 +86,22 @@ def detect_language(text: str, *, margin: float = 1.0) -> str | None:
     return None
 
 
+_NEGATIONS = frozenset("not dont doesnt cant no pas niet geen nie ni never jamais".split())
+
+
 def requested_language(text: str) -> str | None:
-    """The language a person asks to continue in ("en français stp", "in English please")."""
+    """The language a person asks to continue in ("en français stp", "in English please").
+
+    Languages named after a negation ("I don't speak French") are not requests; when several
+    remain, the last one named wins ("french is hard for me, english please").
+    """
     words = _words(text)
-    found = [
-        lang
-        for lang, names in _SWITCH_TARGETS.items()
-        for name in names
-        if len(name) > 2 and name in words
-    ]
-    if len(set(found)) == 1:
-        return found[0]
-    return None
+    named: list[str] = []
+    for index, word in enumerate(words):
+        for part in word.split("'"):  # "l'anglais"
+            for lang, names in _SWITCH_TARGETS.items():
+                if len(part) > 2 and part in names:
+                    before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
+                    if not before & _NEGATIONS:
+                        named.append(lang)
+    return named[-1] if named else None

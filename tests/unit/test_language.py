@@ -37,12 +37,16 @@ def test_no_evidence_gives_no_language(text):
         ("in het Engels aub", "en"),
         ("english please", "en"),
         ("can we speak dutch", "nl"),
+        ("en flemish svp", "nl"),
+        ("passe a l'anglais stp", "en"),
+        ("i don't understand french, english please", "en"),
+        ("english pls, i dont speak french", "en"),
     ],
 )
 def test_requested_language(text, lang):
     assert requested_language(text) == lang
 
 
-def test_no_or_several_languages_named_is_no_request():
+def test_no_language_named_is_no_request():
     assert requested_language("hello") is None
-    assert requested_language("english or french?") is None
+    assert requested_language("I don't speak french") is None
