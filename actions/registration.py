@@ -59,7 +59,6 @@ from bot.registration import (
 
 logger = logging.getLogger(__name__)
 
-FORM = "preregistration_form"
 PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcode")
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
 REQUIRED_SLOTS = ("session", *FORM_SLOTS)

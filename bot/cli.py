@@ -18,7 +18,7 @@ from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
 from bot.catalogue.queries import brussels_today
 from bot.db import session_factory
 from bot.db.migrate import upgrade
-from bot.registration import EXPORT_COLUMNS, export_rows
+from bot.registration import EXPORT_COLUMNS, export_rows, mask_contact
 from bot.registration import purge as erase_old
 from bot.runner import Stack, with_token
 from bot.settings import Settings
@@ -42,11 +42,18 @@ class ExportFormat(str, Enum):
 
 
 def _write_registrations(
-    session_key: str | None, course_key: str | None, fmt: ExportFormat, output: Path | None
+    session_key: str | None,
+    course_key: str | None,
+    fmt: ExportFormat,
+    output: Path | None,
+    masked: bool = False,
 ) -> None:
     settings = Settings.from_env()
     with session_factory(settings.database_url)() as session:
         rows = export_rows(session, session_key=session_key, course_key=course_key)
+    if masked:
+        for row in rows:
+            row["contact"] = mask_contact(str(row["contact"]) or None)
     if fmt is ExportFormat.json:
         payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -74,9 +81,10 @@ def registrations_list(
     session: str | None = SESSION_OPTION,
     course: str | None = COURSE_OPTION,
     fmt: ExportFormat = FORMAT_OPTION,
+    full: bool = typer.Option(False, "--full", help="show contacts in full (they are masked)"),
 ) -> None:
-    """Print the registrations, one row each."""
-    _write_registrations(session, course, fmt, None)
+    """Print the registrations, one row each; contacts masked unless --full."""
+    _write_registrations(session, course, fmt, None, masked=not full)
 
 
 @registrations_app.command("export")

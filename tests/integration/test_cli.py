@@ -73,7 +73,9 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
         and rows[0]["reference"].replace("-", "") == outcome.reference
     )
     listed = runner.invoke(app, ["registrations", "list", "--format", "json"])
-    assert json.loads(listed.output)[0]["contact"] == "zoe@example.org"
+    assert json.loads(listed.output)[0]["contact"] == "z***@e***.org", "masked on screen"
+    full = runner.invoke(app, ["registrations", "list", "--format", "json", "--full"])
+    assert json.loads(full.output)[0]["contact"] == "zoe@example.org"
     other = runner.invoke(
         app, ["registrations", "list", "--course", "no-such-course", "--format", "json"]
     )
