@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import traceback
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot import LANGUAGES
 from bot.catalogue.queries import brussels_today
 from bot.db import engine_for, session_factory, write_transaction
+from bot.errors import describe_error
 from bot.i18n import text
 from bot.language import detect_language
 from bot.settings import Settings
@@ -30,13 +31,8 @@ logger = logging.getLogger(__name__)
 # How much clearer a message must be in another language than in the conversation's to switch:
 # a few words of French in a Dutch conversation are Brussels, not a request (see make eval).
 SWITCH_MARGIN = 3.0
-
-
-def describe_error(exc: BaseException) -> str:
-    """The kind of error and where it happened, without its message (which can quote input)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}"
+# Telegram's deep-link payload alphabet and length; other channels follow the same rule.
+SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @lru_cache(maxsize=1)
@@ -58,18 +54,29 @@ def db_write() -> Iterator[Session]:
 
 
 def conversation_language(tracker: Tracker, default: str) -> str:
-    """The request's `lang` when the client sent one; else the conversation's language, unless
-    the message is clearly in another one; else a guess from the text."""
+    """The request's `lang` when the client sent one; else the conversation's language (or, for
+    a new conversation, the channel's `lang_hint`: a phone's or a page's language), unless the
+    message is clearly in another one; else a guess from the text."""
     metadata = tracker.latest_message.get("metadata") or {}
     requested = metadata.get("lang")
     if requested in LANGUAGES:
         return str(requested)
     message = tracker.latest_message.get("text") or ""
     current = tracker.get_slot("language")
+    if current not in LANGUAGES:
+        current = metadata.get("lang_hint")
     if current in LANGUAGES:
         switched = detect_language(message, margin=SWITCH_MARGIN)
         return switched if switched and not message.startswith("/") else str(current)
     return detect_language(message) or default
+
+
+def conversation_source(tracker: Tracker) -> str | None:
+    """Where the person came from (a campaign, a partner, a counsellor's referral), as a channel
+    passed it with the message: a Telegram deep link, for instance."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    source = metadata.get("source")
+    return source if isinstance(source, str) and SOURCE.match(source) else None
 
 
 def payload(intent: str, **entities: str) -> str:
@@ -104,7 +111,8 @@ class Reply:
                 dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
             else:
                 dispatcher.utter_message(text=message["text"])
-        for instruction in self.instructions:
+        # Channels adapt their own interface (buttons, notices) to the conversation's language.
+        for instruction in [*self.instructions, {"language": self.lang}]:
             dispatcher.utter_message(json_message=instruction)
 
 
@@ -177,4 +185,7 @@ class AssistantAction(Action):
         reply.send(dispatcher)
         if tracker.get_slot("language") != reply.lang:
             events.append(SlotSet("language", reply.lang))
+        source = conversation_source(tracker)
+        if source and tracker.get_slot("source") != source:
+            events.append(SlotSet("source", source))
         return events

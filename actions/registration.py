@@ -23,7 +23,6 @@ from actions.common import (
     conversation_language,
     db_session,
     db_write,
-    describe_error,
     payload,
     settings,
 )
@@ -40,6 +39,7 @@ from bot.catalogue.queries import brussels_today, get_course, search_courses, up
 from bot.db import engine_for
 from bot.db.models import Course, CourseSession, Registration
 from bot.eligibility import Outcome, PersonFacts, Verdict, evaluate
+from bot.errors import describe_error
 from bot.i18n import format_date, text
 from bot.registration import (
     Applicant,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import text as sql
 
+from bot import LANGUAGES
 from bot.db import engine_for
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,38 @@ class EngineReply:
     # Set by the "delete my data" action: the gateway erases the conversation from the
     # engine's tracker store once the engine has saved this turn.
     erase_conversation: bool = False
+    # The conversation's language after this turn, as the actions decided it.
+    language: str | None = None
+
+
+@dataclass
+class HistoryEntry:
+    """One message of a conversation as a person saw it: theirs or the assistant's."""
+
+    sender: str  # "user" or "bot"
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.sender,
+            "text": self.text,
+            "buttons": [b.__dict__ for b in self.buttons],
+        }
+
+
+@dataclass
+class History:
+    entries: list[HistoryEntry]
+    language: str | None
+
+
+def _buttons(raw: Any) -> list[Button]:
+    return [
+        Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+        for b in raw or []
+        if isinstance(b, dict)
+    ]
 
 
 def parse_reply(raw: Any) -> EngineReply:
@@ -48,16 +82,45 @@ def parse_reply(raw: Any) -> EngineReply:
     reply = EngineReply(messages=[])
     for item in raw:
         if isinstance(item, dict) and isinstance(item.get("custom"), dict):
-            reply.erase_conversation |= item["custom"].get("erase_conversation") is True
+            custom = item["custom"]
+            reply.erase_conversation |= custom.get("erase_conversation") is True
+            if custom.get("language") in LANGUAGES:
+                reply.language = custom["language"]
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
-        buttons = [
-            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
-            for b in item.get("buttons") or []
-            if isinstance(b, dict)
-        ]
-        reply.messages.append(BotMessage(text=item["text"], buttons=buttons))
+        reply.messages.append(BotMessage(text=item["text"], buttons=_buttons(item.get("buttons"))))
     return reply
+
+
+def parse_history(tracker: Any) -> History:
+    """The messages of a conversation from the engine's tracker, as the person saw them.
+
+    A button press reaches the engine as its payload (`/choose_session{...}`): it is shown as
+    the button's title, as the person read it; other payloads (a channel's `/greet`) are not
+    something the person typed and are left out.
+    """
+    if not isinstance(tracker, dict):
+        raise EngineUnavailable("the engine answered something that is not a tracker")
+    entries: list[HistoryEntry] = []
+    last_buttons: list[Button] = []
+    for event in tracker.get("events") or []:
+        if not isinstance(event, dict):
+            continue
+        message = event.get("text")
+        if event.get("event") == "user" and isinstance(message, str):
+            if message.startswith("/"):
+                titles = [b.title for b in last_buttons if b.payload == message]
+                if not titles:
+                    continue
+                message = titles[0]
+            entries.append(HistoryEntry("user", message))
+        elif event.get("event") == "bot" and isinstance(message, str):
+            data = event.get("data")
+            last_buttons = _buttons(data.get("buttons") if isinstance(data, dict) else None)
+            entries.append(HistoryEntry("bot", message, last_buttons))
+    slots = tracker.get("slots")
+    language = slots.get("language") if isinstance(slots, dict) else None
+    return History(entries, language if language in LANGUAGES else None)
 
 
 class EngineClient:
@@ -71,10 +134,13 @@ class EngineClient:
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
 
-    async def send(self, conversation_id: str, text: str, lang: str | None) -> EngineReply:
+    async def send(
+        self, conversation_id: str, text: str, metadata: dict[str, str] | None = None
+    ) -> EngineReply:
+        """Send one message; `metadata` carries `lang`, `lang_hint` and `source` to the actions."""
         body: dict[str, Any] = {"sender": conversation_id, "message": text}
-        if lang:
-            body["metadata"] = {"lang": lang}
+        if metadata:
+            body["metadata"] = metadata
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
         except httpx.HTTPError as exc:
@@ -90,6 +156,22 @@ class EngineClient:
             # server failed behind the engine.
             raise EngineUnavailable("engine gave no reply (action server down?)")
         return replies
+
+    async def history(self, conversation_id: str) -> History:
+        """The conversation so far, from the engine's tracker store (empty for a new one)."""
+        try:
+            response = await self._http.get(
+                f"/conversations/{quote(conversation_id, safe='')}/tracker",
+                params={"token": self._token, "include_events": "ALL"},
+            )
+        except httpx.HTTPError as exc:
+            raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
+        try:
+            return parse_history(response.json())
+        except ValueError as exc:
+            raise EngineUnavailable("engine answered with invalid JSON") from exc
 
     async def is_up(self) -> bool:
         try:

@@ -1,10 +1,15 @@
-"""The one conversation pipeline every channel goes through: a person's message in, replies out."""
+"""The one conversation pipeline every channel goes through: a person's message in, replies out.
+
+The REST API, the web widget and Telegram all call `converse`; none has its own copy of the
+conversation logic.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from bot import LANGUAGES
 from bot.engine import BotMessage, EngineClient, EngineUnavailable, erase_tracker
@@ -13,6 +18,13 @@ from bot.language import detect_language
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    messages: list[BotMessage]
+    # The conversation's language after this turn; None when the engine could not say.
+    language: str | None
 
 
 def conversation_tag(conversation_id: str) -> str:
@@ -25,20 +37,34 @@ async def converse(
     settings: Settings,
     conversation_id: str,
     message: str,
-    lang: str | None,
-) -> list[BotMessage]:
-    """Ask the engine; if it cannot answer, say so politely in the person's language."""
+    *,
+    lang: str | None = None,
+    lang_hint: str | None = None,
+    source: str | None = None,
+) -> Answer:
+    """Ask the engine; if it cannot answer, say so politely in the person's language.
+
+    `lang` is a choice the person made (it wins); `lang_hint` is what the channel knows (a
+    phone's or a page's language), used until the conversation has a language of its own;
+    `source` is where the person came from (a deep link's payload).
+    """
+    metadata = {
+        key: value
+        for key, value in (("lang", lang), ("lang_hint", lang_hint), ("source", source))
+        if value
+    }
     try:
-        reply = await engine.send(conversation_id, message, lang)
+        reply = await engine.send(conversation_id, message, metadata)
     except EngineUnavailable as exc:
         logger.warning("conversation %s: %s", conversation_tag(conversation_id), exc)
-        language = (
-            lang if lang in LANGUAGES else detect_language(message) or settings.default_language
+        language = next(
+            (candidate for candidate in (lang, lang_hint) if candidate in LANGUAGES),
+            detect_language(message) or settings.default_language,
         )
-        return [BotMessage(text=text("unavailable", language))]
+        return Answer([BotMessage(text=text("unavailable", language))], None)
     if reply.erase_conversation:
         erased = await asyncio.to_thread(
             erase_tracker, settings.effective_tracker_url, conversation_id
         )
         logger.info("conversation %s erased (%d events)", conversation_tag(conversation_id), erased)
-    return reply.messages
+    return Answer(reply.messages, reply.language)

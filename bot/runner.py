@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from bot.settings import PROJECT_ROOT, Settings
+from bot.web.validation import MAX_FRAME_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,10 @@ def base_env(settings: Settings) -> dict[str, str]:
             "LOG_LEVEL": settings.log_level,
             "MODEL_DIR": str(settings.model_dir),
             "VAR_DIR": str(settings.var_dir),
+            "ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
+            "TELEGRAM_TOKEN": settings.telegram_token,
+            "TELEGRAM_API_URL": settings.telegram_api_url,
+            "TELEGRAM_WEBHOOK_URL": settings.telegram_webhook_url,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -85,7 +90,7 @@ def gateway_command(settings: Settings) -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", "--factory", "bot.web.asgi:app_from_env",
         "--host", settings.gateway_host, "--port", str(settings.gateway_port),
-        "--no-access-log",
+        "--no-access-log", "--ws-max-size", str(MAX_FRAME_BYTES),
     ]  # fmt: skip
 
 

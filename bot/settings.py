@@ -57,6 +57,11 @@ class Settings:
     log_level: str = "INFO"
     model_dir: Path = field(default=PROJECT_ROOT / "models")
     var_dir: Path = field(default=PROJECT_ROOT / "var")
+    # Web pages whose widget may open a websocket or call the API (scheme://host[:port]).
+    allowed_origins: tuple[str, ...] = ()
+    telegram_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str = ""
 
     @property
     def engine_url(self) -> str:
@@ -65,6 +70,14 @@ class Settings:
     @property
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def effective_allowed_origins(self) -> tuple[str, ...]:
+        """ALLOWED_ORIGINS, else the gateway's own pages (its demo page embeds the widget)."""
+        if self.allowed_origins:
+            return self.allowed_origins
+        hosts = {self.gateway_host, "127.0.0.1", "localhost"} - {"0.0.0.0"}
+        return tuple(sorted(f"http://{host}:{self.gateway_port}" for host in hosts))
 
     @property
     def effective_tracker_url(self) -> str:
@@ -118,4 +131,12 @@ class Settings:
             log_level=env.get("LOG_LEVEL", defaults.log_level),
             model_dir=_in_project(env.get("MODEL_DIR") or str(defaults.model_dir)),
             var_dir=_in_project(env.get("VAR_DIR") or str(defaults.var_dir)),
+            allowed_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in env.get("ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            telegram_token=env.get("TELEGRAM_TOKEN", ""),
+            telegram_api_url=env.get("TELEGRAM_API_URL") or defaults.telegram_api_url,
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
         )

@@ -1,88 +1,87 @@
-"""The gateway: `POST /api/messages` for every client, `GET /healthz` for operators.
+"""The gateway: every channel's way in, and the only public entry point.
 
-Requests are checked by hand so a client always gets a 4xx with a reason it can read, never a
-stack trace; the engine and the action server stay on loopback behind this app.
+- `POST /api/messages` and `GET /api/conversations/{id}` for clients (and the widget's fallback),
+- `/ws`, the web widget's websocket; `/widget.js` and the demo page at `/`,
+- Telegram (polling, or its webhook route) when TELEGRAM_TOKEN is set,
+- `GET /healthz` for operators.
+
+All of them reach the engine through `bot.pipeline`; the engine and the action server stay on
+loopback behind this app.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import text as sql
 
-from bot import LANGUAGES
 from bot.db import engine_for
-from bot.engine import EngineClient
+from bot.engine import EngineClient, EngineUnavailable
 from bot.pipeline import converse
 from bot.settings import Settings
+from bot.telegram_channel import TelegramChannel
+from bot.web.chat_socket import serve_chat
+from bot.web.validation import (
+    BadRequest,
+    check_web_conversation,
+    parse_json_object,
+    parse_message_request,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 32_000
-MAX_TEXT_CHARS = 4_000
-SENDER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
-
-
-class BadRequest(Exception):
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-def parse_message_request(body: bytes) -> tuple[str, str, str | None]:
-    """Check a `POST /api/messages` body; return sender, text and lang or raise BadRequest."""
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest(400, "the request body is not valid UTF-8") from None
-    try:
-        data: Any = json.loads(decoded)
-    except json.JSONDecodeError as exc:
-        raise BadRequest(400, f"the request body is not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict):
-        raise BadRequest(422, "the request body must be a JSON object")
-    sender, message, lang = data.get("sender"), data.get("text"), data.get("lang")
-    if sender is None:
-        raise BadRequest(422, "'sender' is missing")
-    if not isinstance(sender, str) or not SENDER.match(sender):
-        raise BadRequest(422, "'sender' must be 1-128 letters, digits or _ . : @ -")
-    if message is None:
-        raise BadRequest(422, "'text' is missing")
-    if not isinstance(message, str):
-        raise BadRequest(422, "'text' must be a string")
-    if not message.strip():
-        raise BadRequest(422, "'text' is empty")
-    if len(message) > MAX_TEXT_CHARS:
-        raise BadRequest(413, f"'text' is longer than {MAX_TEXT_CHARS} characters")
-    if lang is not None and lang not in LANGUAGES:
-        raise BadRequest(422, f"'lang' must be one of {', '.join(LANGUAGES)}")
-    return sender, message.strip(), lang
+STATIC = Path(__file__).parent / "static"
+# Telegram's updates are small; anything bigger is not from Telegram.
+MAX_WEBHOOK_BYTES = 1_000_000
+TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The gateway app for `settings`; the engine client lives as long as the app."""
+    """The gateway app for `settings`; the engine client and Telegram live as long as the app."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = EngineClient(
+        engine = EngineClient(
             settings.engine_url, settings.engine_token, settings.engine_timeout_seconds
         )
+        app.state.engine = engine
+        app.state.telegram = None
+        app.state.telegram_error = None
+        if settings.telegram_token:
+            channel = TelegramChannel(settings, engine)
+            try:
+                await channel.start()
+            except Exception as exc:
+                # The web channels go on; /healthz reports Telegram down.
+                app.state.telegram_error = type(exc).__name__
+                logger.error("Telegram could not start: %s", type(exc).__name__)
+            else:
+                app.state.telegram = channel
+                mode = "webhook" if channel.uses_webhook else "long polling"
+                logger.info("Telegram on (%s)", mode)
+        else:
+            logger.info("Telegram off: TELEGRAM_TOKEN is not set")
         yield
-        await app.state.engine.aclose()
+        if app.state.telegram is not None:
+            await app.state.telegram.stop()
+        await engine.aclose()
 
     app = FastAPI(title="Brussels digital training guidance", lifespan=lifespan, docs_url=None)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.effective_allowed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["content-type"],
+    )
 
     @app.exception_handler(BadRequest)
     async def bad_request(_: Request, exc: BadRequest) -> JSONResponse:
@@ -90,9 +89,67 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/messages")
     async def post_message(request: Request) -> JSONResponse:
-        sender, message, lang = parse_message_request(await request.body())
-        replies = await converse(request.app.state.engine, settings, sender, message, lang)
-        return JSONResponse({"messages": [m.as_dict() for m in replies]})
+        incoming = parse_message_request(await request.body())
+        answer = await converse(
+            request.app.state.engine,
+            settings,
+            incoming.sender,
+            incoming.text,
+            lang=incoming.lang,
+            lang_hint=incoming.lang_hint,
+        )
+        return JSONResponse(
+            {"messages": [m.as_dict() for m in answer.messages], "language": answer.language}
+        )
+
+    @app.get("/api/conversations/{conversation_id}")
+    async def get_conversation(conversation_id: str, request: Request) -> JSONResponse:
+        """A web conversation so far, for a widget that cannot use its websocket."""
+        check_web_conversation(conversation_id)
+        try:
+            history = await request.app.state.engine.history(conversation_id)
+        except EngineUnavailable:
+            return JSONResponse({"error": "the assistant is unavailable, try again"}, 503)
+        return JSONResponse(
+            {
+                "conversation_id": conversation_id,
+                "language": history.language,
+                "messages": [entry.as_dict() for entry in history.entries],
+            }
+        )
+
+    @app.websocket("/ws")
+    async def chat_socket(websocket: WebSocket) -> None:
+        await serve_chat(websocket, websocket.app.state.engine, settings)
+
+    @app.get("/widget.js")
+    async def widget() -> FileResponse:
+        return FileResponse(
+            STATIC / "widget.js",
+            media_type="text/javascript; charset=utf-8",
+            headers={"cache-control": "public, max-age=300"},
+        )
+
+    @app.get("/", response_class=HTMLResponse)
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8")
+
+    if settings.telegram_token and settings.telegram_webhook_url:
+        webhook_path = TelegramChannel.webhook_path_of(settings)
+
+        @app.post(webhook_path, include_in_schema=False)
+        async def telegram_webhook(request: Request) -> JSONResponse:
+            # Refused before anything is read: only Telegram knows the secret of this start.
+            channel: TelegramChannel | None = request.app.state.telegram
+            given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
+            if channel is None or not secrets.compare_digest(
+                given.encode(), channel.webhook_secret.encode()
+            ):
+                return JSONResponse({"error": "forbidden"}, status_code=403)
+            data = parse_json_object(await request.body(), MAX_WEBHOOK_BYTES)
+            if not await channel.feed_webhook(data):
+                raise BadRequest(422, "the body is not a Telegram update")
+            return JSONResponse({"ok": True})
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
@@ -107,17 +164,13 @@ def create_app(settings: Settings) -> FastAPI:
             "database": "ok" if database_ok else "down",
         }
         healthy = engine_ok and actions_ok and database_ok
+        if settings.telegram_token:
+            telegram_ok = request.app.state.telegram is not None
+            state["telegram"] = "ok" if telegram_ok else "down"
+            healthy = healthy and telegram_ok
         return JSONResponse(
             {"status": "ok" if healthy else "degraded", **state},
             status_code=200 if healthy else 503,
-        )
-
-    @app.get("/", response_class=HTMLResponse)
-    async def home() -> str:
-        return (
-            "<!doctype html><meta charset=utf-8><title>Guidance assistant</title>"
-            "<h1>Guidance assistant</h1><p>POST /api/messages with "
-            '{"sender": "...", "text": "...", "lang": "fr|nl|en"}; GET /healthz.</p>'
         )
 
     return app

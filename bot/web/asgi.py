@@ -15,4 +15,6 @@ def app_from_env() -> FastAPI:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request's URL at INFO: Telegram's carry the bot's token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app(settings)

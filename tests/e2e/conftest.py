@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from bot.runner import Stack
 from bot.settings import PROJECT_ROOT, Settings
 from tests.catalogue_data import shifted_seed
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
 def free_port() -> int:
@@ -54,33 +57,30 @@ class Assistant:
         return "\n".join(m["text"] for m in self.ask(sender, text, lang))
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def assistant(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_assistant(
+    workdir: Path, url: str, catalogue: dict[str, Any] | None = None, **settings: Any
 ) -> Iterator[Assistant]:
-    workdir = tmp_path_factory.mktemp(f"e2e-{request.param}")
-    database = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'guidance.db'}"
-    else:
-        database, url = create_postgres_database()
+    """Migrate `url`, import the seed catalogue (moved to upcoming dates) or `catalogue`, start
+    the three processes on free ports and stop them afterwards."""
     upgrade(url)
     today = brussels_today()
     db = sessionmaker(bind=engine_for(url), expire_on_commit=False)
     with db() as session, session.begin():
-        import_catalogue(session, validate(shifted_seed(today)))
-    settings = Settings(
-        database_url=url,
-        gateway_port=free_port(),
-        engine_port=free_port(),
-        action_port=free_port(),
-        engine_token="e2e-secret-token",
-        model_dir=PROJECT_ROOT / "models",
-        var_dir=workdir,
+        import_catalogue(session, validate(catalogue or shifted_seed(today)))
+    stack = Stack(
+        Settings(
+            database_url=url,
+            gateway_port=free_port(),
+            engine_port=free_port(),
+            action_port=free_port(),
+            engine_token="e2e-secret-token",
+            model_dir=PROJECT_ROOT / "models",
+            var_dir=workdir,
+            **settings,
+        ),
+        workdir / "logs",
     )
-    stack = Stack(settings, workdir / "logs")
     stack.start()
     try:
         stack.wait_until_healthy()
@@ -88,5 +88,58 @@ def assistant(
     finally:
         stack.stop()
         engine_for(url).dispose()
-        if database:
-            drop_postgres_database(database, url)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def assistant(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Assistant]:
+    workdir = tmp_path_factory.mktemp(f"e2e-{request.param}")
+    if request.param == "sqlite":
+        with running_assistant(workdir, f"sqlite:///{workdir / 'guidance.db'}") as running:
+            yield running
+        return
+    database, url = create_postgres_database()
+    try:
+        with running_assistant(workdir, url) as running:
+            yield running
+    finally:
+        drop_postgres_database(database, url)
+
+
+# A partner description long enough that its answer (about 6,000 characters) must reach
+# Telegram in two messages, cut between paragraphs.
+LONG_DESCRIPTION = "\n\n".join(
+    f"Paragraph {number}: " + " ".join(["Cepegra trains graphic and web designers."] * 9)
+    for number in range(1, 17)
+)
+
+
+@dataclass
+class Channels:
+    """The assistant with its channels on: Telegram (polling a fake Bot API) and the widget."""
+
+    assistant: Assistant
+    telegram: FakeTelegram
+
+
+@pytest.fixture(scope="session")
+def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
+    workdir = tmp_path_factory.mktemp("e2e-channels")
+    catalogue = shifted_seed(brussels_today())
+    cepegra = next(p for p in catalogue["partners"] if p["key"] == "cepegra")
+    cepegra["description"] = dict.fromkeys(("fr", "nl", "en"), LONG_DESCRIPTION)
+    fake = FakeTelegram().start()
+    try:
+        with running_assistant(
+            workdir,
+            f"sqlite:///{workdir / 'guidance.db'}",
+            catalogue,
+            telegram_token=TOKEN,
+            telegram_api_url=fake.base_url,
+        ) as running:
+            yield Channels(running, fake)
+    finally:
+        fake.stop()

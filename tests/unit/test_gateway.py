@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 
 from bot.i18n import text
 from bot.settings import Settings
-from bot.web.app import MAX_TEXT_CHARS, create_app
+from bot.web.app import create_app
+from bot.web.validation import MAX_TEXT_CHARS
 
 
 def free_port() -> int:
@@ -50,6 +51,8 @@ def post(client, body: bytes):
         (b'{"sender": "a", "text": "hi"', 400, "not valid JSON"),
         (b"", 400, "not valid JSON"),
         (b'{"sender": "a", "text": "\xff\xfe"}', 400, "not valid UTF-8"),
+        (b'{"sender": "a", "text": "hi", "lang_hint": "xx"}', 422, "'lang_hint' must be one of"),
+        (b'{"sender": "telegram-42", "text": "hi"}', 422, "belong to Telegram"),
     ],
 )
 def test_bad_requests_get_a_4xx_with_a_reason(client, body, status, reason):
@@ -82,7 +85,8 @@ def test_engine_down_gives_a_polite_message_in_the_persons_language(
     response = client.post("/api/messages", json=body)
     assert response.status_code == 200
     assert response.json() == {
-        "messages": [{"text": text("unavailable", expected_lang), "buttons": []}]
+        "messages": [{"text": text("unavailable", expected_lang), "buttons": []}],
+        "language": None,
     }
 
 
@@ -92,3 +96,88 @@ def test_health_is_503_and_names_what_is_down(client):
     assert response.json()["engine"] == "down"
     assert response.json()["action_server"] == "down"
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "conversation_id", ["telegram-42", "web-short", "person-1", "web-" + "a" * 65]
+)
+def test_only_web_conversations_can_be_read_back(client, conversation_id):
+    response = client.get(f"/api/conversations/{conversation_id}")
+    assert response.status_code == 422
+    assert "conversation id" in response.json()["error"]
+
+
+def test_reading_a_conversation_while_the_engine_is_down_says_so(client):
+    response = client.get("/api/conversations/web-" + "a" * 24)
+    assert response.status_code == 503
+    assert "unavailable" in response.json()["error"]
+
+
+def test_the_demo_page_embeds_the_widget_with_one_line(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<script src="/widget.js" data-lang="fr" defer></script>' in page.text
+    widget = client.get("/widget.js")
+    assert widget.status_code == 200
+    assert widget.headers["content-type"].startswith("text/javascript")
+    assert "attachShadow" in widget.text
+
+
+def test_the_websocket_refuses_pages_from_other_origins(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    for headers in ({"origin": "https://evil.example"}, {}):
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect("/ws", headers=headers),
+        ):
+            pass
+        assert refused.value.code == 1008
+
+
+def test_the_websocket_answers_bad_frames_with_a_reason_and_stays_open(client):
+    origin = {"origin": "http://127.0.0.1:8000"}
+    with client.websocket_connect("/ws", headers=origin) as socket:
+        socket.send_text("{not json")
+        assert "not valid JSON" in socket.receive_json()["reason"]
+        socket.send_json({"type": "message", "text": "hi"})
+        assert socket.receive_json() == {"type": "error", "reason": "send a hello frame first"}
+        socket.send_json({"type": "hello", "conversation_id": "telegram-42"})
+        assert "conversation id" in socket.receive_json()["reason"]
+        socket.send_json({"type": "dance"})
+        assert "'type' must be" in socket.receive_json()["reason"]
+        # The engine is down: an empty history, then a polite answer.
+        socket.send_json({"type": "hello", "conversation_id": "web-" + "b" * 24, "lang": "nl"})
+        assert socket.receive_json()["messages"] == []
+        socket.send_json({"type": "message", "text": "hoi"})
+        assert socket.receive_json() == {"type": "typing"}
+        reply = socket.receive_json()
+        assert reply["messages"][0]["text"] == text("unavailable", "nl")
+
+
+def test_the_websocket_closes_a_flood_with_a_reason(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    from bot.web.chat_socket import BURST
+
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        for _ in range(BURST):
+            socket.send_json({"type": "dance"})
+            socket.receive_json()
+        socket.send_json({"type": "dance"})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
+    assert closed.value.code == 1008
+    assert closed.value.reason == "too many messages: slow down"
+
+
+def test_the_websocket_closes_on_a_frame_too_big(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    from bot.web.validation import MAX_FRAME_BYTES
+
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        socket.send_text("x" * (MAX_FRAME_BYTES + 1))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_json()
+    assert closed.value.code == 1009

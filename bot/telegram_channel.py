@@ -1,0 +1,336 @@
+"""Telegram: python-telegram-bot inside the gateway, talking through the one conversation pipeline.
+
+Long polling by default (works on a laptop with no public address), a webhook when
+TELEGRAM_WEBHOOK_URL is set. Buttons become inline keyboards whose presses are answered and sent
+on as the button's payload; deep links (`/start <payload>`) are kept with the conversation as its
+source; long replies are split at paragraph boundaries; python-telegram-bot's rate limiter keeps
+the bot within Telegram's limits and one error handler keeps it running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import secrets
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import LANGUAGES
+from bot.engine import BotMessage, EngineClient
+from bot.errors import describe_error
+from bot.i18n import text
+from bot.pipeline import conversation_tag, converse
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units
+DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Telegram shows "typing…" for 5 seconds; renew it a little before.
+TYPING_EVERY_SECONDS = 4.5
+# Commands turned into the engine's intents, so their answers come from the actions.
+COMMAND_INTENTS = {"help": "/ask_help", "language": "/change_language", "stop": "/stop"}
+NOT_TEXT = (
+    filters.PHOTO
+    | filters.Sticker.ALL
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.ANIMATION
+    | filters.Document.ALL
+    | filters.LOCATION
+    | filters.VENUE
+    | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
+)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def telegram_language(language_code: str | None) -> str:
+    """The person's language from their Telegram app's (fr-BE → fr); English otherwise."""
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+def conversation_id(chat_id: int) -> str:
+    return f"telegram-{chat_id}"
+
+
+def _units(value: str) -> int:
+    return len(value.encode("utf-16-le")) // 2
+
+
+def _cut(paragraph: str, limit: int) -> int:
+    """Where to cut a paragraph longer than `limit`: at a line break, else a space."""
+    end = min(len(paragraph), limit)
+    while _units(paragraph[:end]) > limit:
+        end -= 1
+    for separator in ("\n", " "):
+        position = paragraph.rfind(separator, 0, end)
+        if position > end // 2:
+            return position
+    return end
+
+
+def split_message(message: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pieces of at most `limit` that Telegram accepts, cut between paragraphs where possible."""
+    parts: list[str] = []
+    current = ""
+    for paragraph in message.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while _units(paragraph) > limit:
+            cut = _cut(paragraph, limit)
+            parts.append(paragraph[:cut].rstrip())
+            paragraph = paragraph[cut:].lstrip()
+        current = paragraph
+    if current:
+        parts.append(current)
+    return parts or [""]
+
+
+def merge_replies(messages: list[BotMessage]) -> list[BotMessage]:
+    """One Telegram message per reply: Rasa's REST channel cuts an answer at every blank line,
+    which would arrive as a burst of small messages; a message with buttons ends a group."""
+    merged: list[BotMessage] = []
+    texts: list[str] = []
+    for message in messages:
+        texts.append(message.text)
+        if message.buttons:
+            merged.append(BotMessage("\n\n".join(texts), message.buttons))
+            texts = []
+    if texts:
+        merged.append(BotMessage("\n\n".join(texts)))
+    return merged
+
+
+class TelegramChannel:
+    """The bot: built from the settings, started and stopped with the gateway."""
+
+    def __init__(self, settings: Settings, engine: EngineClient):
+        self.settings = settings
+        self.engine = engine
+        # Registered with the webhook at each start, so it never needs to be configured.
+        self.webhook_secret = secrets.token_urlsafe(32)
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_api_url)
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            # Chats are answered in parallel; each chat's own messages stay in order (_chat_lock).
+            .concurrent_updates(64)
+        )
+        if self.uses_webhook:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(CommandHandler("start", self.on_start))
+        for command in COMMAND_INTENTS:
+            self.application.add_handler(CommandHandler(command, self.on_command))
+        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        self.application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
+        self.application.add_handler(CallbackQueryHandler(self.on_button))
+        self.application.add_handler(MessageHandler(NOT_TEXT, self.on_not_text))
+        self.application.add_error_handler(self.on_error)
+
+    @property
+    def uses_webhook(self) -> bool:
+        return bool(self.settings.telegram_webhook_url)
+
+    @staticmethod
+    def webhook_path_of(settings: Settings) -> str:
+        """The gateway's route for updates: the path of TELEGRAM_WEBHOOK_URL."""
+        return urlparse(settings.telegram_webhook_url).path or DEFAULT_WEBHOOK_PATH
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        bot = self.application.bot
+        if self.uses_webhook:
+            await bot.set_webhook(
+                self.settings.telegram_webhook_url,
+                secret_token=self.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await self.application.start()
+        for lang in LANGUAGES:
+            commands = [BotCommand(name, text(f"command_{name}", lang)) for name in COMMAND_INTENTS]
+            # English is also the menu of every other language.
+            with suppress(TelegramError):
+                await bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def feed_webhook(self, data: dict[str, Any]) -> bool:
+        """Queue one update received by the webhook; False when it is not an update."""
+        update = Update.de_json(data, self.application.bot)
+        if update is None or not update.update_id:
+            return False
+        await self.application.update_queue.put(update)
+        return True
+
+    # Handlers
+
+    async def on_start(self, update: Update, context: Context) -> None:
+        payload = context.args[0] if context.args else None
+        source = payload if payload and DEEP_LINK_PAYLOAD.match(payload) else None
+        await self._converse(update, context, "/greet", source=source)
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        command = (message.text or "").split()[0].lstrip("/").split("@")[0] if message else ""
+        await self._converse(update, context, COMMAND_INTENTS.get(command, "/ask_help"))
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message and message.text:
+            await self._converse(update, context, message.text)
+
+    async def on_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        keyboards: dict[str, list[str]] = self._chat_data(context).get("keyboards", {})
+        token, _, index = (query.data or "").partition(":")
+        payloads = keyboards.get(token)
+        if payloads is None or not index.isdigit() or int(index) >= len(payloads):
+            await query.answer(text("button_expired", self._language(update, context)))
+            with suppress(TelegramError):
+                await query.edit_message_reply_markup(reply_markup=None)
+            return
+        await query.answer()
+        # The conversation moves on: every keyboard shown so far is spent.
+        self._chat_data(context)["keyboards"] = {}
+        with suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
+        await self._converse(update, context, payloads[int(index)])
+
+    async def on_not_text(self, update: Update, context: Context) -> None:
+        if update.effective_message:
+            await update.effective_message.reply_text(
+                text("only_text", self._language(update, context))
+            )
+
+    async def on_error(self, update: object, context: Context) -> None:
+        error = context.error or Exception("unknown")
+        logger.error("telegram update failed: %s", describe_error(error))
+        if isinstance(update, Update) and update.effective_chat:
+            with suppress(Exception):
+                await context.bot.send_message(
+                    update.effective_chat.id, text("unavailable", self._language(update, context))
+                )
+
+    # Conversation
+
+    async def _converse(
+        self, update: Update, context: Context, message: str, source: str | None = None
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        user = update.effective_user
+        hint = telegram_language(user.language_code if user else None)
+        conversation = conversation_id(chat.id)
+        lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
+        async with lock:
+            async with self._typing(context, chat.id):
+                answer = await converse(
+                    self.engine, self.settings, conversation, message, lang_hint=hint, source=source
+                )
+            if answer.language:
+                self._chat_data(context)["language"] = answer.language
+            await self._send(context, chat.id, answer.messages)
+        if source:
+            logger.info("conversation %s started from a deep link", conversation_tag(conversation))
+
+    async def _send(self, context: Context, chat_id: int, messages: list[BotMessage]) -> None:
+        keyboards: dict[str, list[str]] = {}
+        self._chat_data(context)["keyboards"] = keyboards
+        for message in merge_replies(messages):
+            markup = None
+            if message.buttons:
+                token = secrets.token_hex(4)
+                keyboards[token] = [button.payload for button in message.buttons]
+                markup = InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(button.title, callback_data=f"{token}:{index}")]
+                        for index, button in enumerate(message.buttons)
+                    ]
+                )
+            parts = split_message(message.text)
+            for number, part in enumerate(parts, start=1):
+                await context.bot.send_message(
+                    chat_id,
+                    html.escape(part, quote=False),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if number == len(parts) else None,
+                )
+
+    @asynccontextmanager
+    async def _typing(self, context: Context, chat_id: int) -> AsyncIterator[None]:
+        async def keep_typing() -> None:
+            while True:
+                with suppress(TelegramError):
+                    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(TYPING_EVERY_SECONDS)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    @staticmethod
+    def _chat_data(context: Context) -> dict[str, Any]:
+        return context.chat_data if context.chat_data is not None else {}
+
+    def _language(self, update: Update, context: Context) -> str:
+        """The conversation's language as the engine last said it, else the person's app's."""
+        known = self._chat_data(context).get("language")
+        if known in LANGUAGES:
+            return str(known)
+        user = update.effective_user
+        return telegram_language(user.language_code if user else None)

@@ -1,0 +1,138 @@
+"""The web widget's websocket: one connection per open widget, JSON frames both ways.
+
+From the page, first  {"type": "hello", "conversation_id": "web-…", "lang": "fr"}
+then                  {"type": "message", "text": "…"}  (a button sends its payload as text)
+To the page           {"type": "history", "conversation_id": …, "language": …, "messages": […]}
+                      {"type": "typing"}, then {"type": "reply", "language": …, "messages": […]}
+                      {"type": "error", "reason": "…"}  (a frame it could not use; stays open)
+
+A page from an origin that is not allowed is refused at the handshake (HTTP 403); a connection
+that sends too much, too fast or too big is closed with code 1008 or 1009 and a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from bot.engine import EngineClient, EngineUnavailable
+from bot.pipeline import conversation_tag, converse
+from bot.settings import Settings
+from bot.web.validation import (
+    MAX_FRAME_BYTES,
+    BadRequest,
+    check_language,
+    check_text,
+    check_web_conversation,
+    parse_json_object,
+)
+
+logger = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+MESSAGE_TOO_BIG = 1009
+# A person types a message every few seconds; a burst of 10, then one every 2 seconds, leaves
+# room for quick replies and stops a script from flooding the engine.
+BURST = 10
+REFILL_PER_SECOND = 0.5
+
+
+class TokenBucket:
+    """Allows `capacity` events at once and `rate` per second after that."""
+
+    def __init__(self, capacity: float, rate: float, clock: Any = time.monotonic):
+        self.capacity, self.rate, self._clock = capacity, rate, clock
+        self.tokens, self._last = capacity, clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Settings) -> None:
+    """Serve one widget until it goes away or misbehaves."""
+    if websocket.headers.get("origin") not in settings.effective_allowed_origins:
+        # Closing before accepting refuses the handshake: the browser sees HTTP 403.
+        await websocket.close(code=POLICY_VIOLATION)
+        return
+    await websocket.accept()
+    bucket = TokenBucket(BURST, REFILL_PER_SECOND)
+    conversation_id: str | None = None
+    lang_hint: str | None = None
+    try:
+        while True:
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            raw = frame.get("text")
+            if raw is None:
+                await _close(websocket, POLICY_VIOLATION, "send text frames of JSON")
+                return
+            if len(raw.encode()) > MAX_FRAME_BYTES:
+                await _close(
+                    websocket, MESSAGE_TOO_BIG, f"frames are {MAX_FRAME_BYTES} bytes at most"
+                )
+                return
+            if not bucket.take():
+                await _close(websocket, POLICY_VIOLATION, "too many messages: slow down")
+                return
+            try:
+                data = parse_json_object(raw, MAX_FRAME_BYTES)
+                kind = data.get("type")
+                if kind == "hello":
+                    conversation_id = check_web_conversation(data.get("conversation_id"))
+                    lang_hint = check_language(data.get("lang"), "lang")
+                    await _send_history(websocket, engine, conversation_id)
+                elif kind == "message":
+                    if conversation_id is None:
+                        raise BadRequest(409, "send a hello frame first")
+                    message = check_text(data.get("text"))
+                    await websocket.send_json({"type": "typing"})
+                    answer = await converse(
+                        engine, settings, conversation_id, message, lang_hint=lang_hint
+                    )
+                    await websocket.send_json(
+                        {
+                            "type": "reply",
+                            "language": answer.language,
+                            "messages": [m.as_dict() for m in answer.messages],
+                        }
+                    )
+                else:
+                    raise BadRequest(422, "'type' must be hello or message")
+            except BadRequest as exc:
+                await websocket.send_json({"type": "error", "reason": exc.reason})
+    except WebSocketDisconnect:
+        return
+
+
+async def _send_history(websocket: WebSocket, engine: EngineClient, conversation_id: str) -> None:
+    try:
+        history = await engine.history(conversation_id)
+        messages, language = [e.as_dict() for e in history.entries], history.language
+    except EngineUnavailable as exc:
+        # The conversation is still there; the page shows what it has and can go on.
+        logger.warning("history of %s: %s", conversation_tag(conversation_id), exc)
+        messages, language = [], None
+    await websocket.send_json(
+        {
+            "type": "history",
+            "conversation_id": conversation_id,
+            "language": language,
+            "messages": messages,
+        }
+    )
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    logger.info("websocket closed: %s", reason)
+    if websocket.application_state != WebSocketState.DISCONNECTED:
+        await websocket.close(code=code, reason=reason)
