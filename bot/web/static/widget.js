@@ -19,7 +19,7 @@
   var MAX_CHARS = 4000;
   var MAX_DELAY_MS = 30000;
   // Attempts that never opened before deciding websockets are blocked on this network.
-  var ATTEMPTS_BEFORE_HTTP = 3;
+  var ATTEMPTS_BEFORE_HTTP = 2;
 
   var STRINGS = {
     fr: {
@@ -144,7 +144,9 @@
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}" +
     "</style>" +
     "<button class='launcher' type='button' aria-expanded='false' aria-controls='panel'>" +
-    "<span aria-hidden='true'>💬</span><span class='launcher-label'></span></button>" +
+    "<svg aria-hidden='true' focusable='false' width='20' height='20' viewBox='0 0 24 24' fill='currentColor'>" +
+    "<path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg>" +
+    "<span class='launcher-label'></span></button>" +
     "<section class='panel' id='panel' role='dialog' aria-labelledby='title' hidden>" +
     "<header><h2 id='title'></h2><button class='close' type='button'><span aria-hidden='true'>×</span></button></header>" +
     "<div class='log' role='log' aria-live='polite' aria-relevant='additions' tabindex='0'></div>" +
@@ -211,6 +213,7 @@
     fillText(bubble, text);
     log.appendChild(bubble);
     log.scrollTop = log.scrollHeight;
+    return bubble;
   }
 
   function showButtons(buttons) {
@@ -292,7 +295,7 @@
       if (frame.language) applyLanguage(frame.language);
       log.textContent = "";
       if (frame.messages && frame.messages.length) showMessages(frame.messages);
-      else addMessage("bot", t("intro"));
+      else addMessage("bot", t("intro")).classList.add("intro");
       if (outbox.length) showButtons([]);
       outbox.forEach(function (item) { addMessage("user", item.shown); });
       flush();
