@@ -2,8 +2,9 @@
 
 For each: training time, engine cold start (process start to first answer), engine resident
 memory, and a load of concurrent simulated people (messages/s, p50/p95/p99 latency, errors).
-Ours is driven through the gateway (gateway → engine → action server → database); the
-starter bot (`rasa init`, default config) through the engine's REST channel, as it has no
+Ours is driven through the gateway (gateway → engine → action server → database), then through
+its channels: the widget's websocket (round trip from a message to its reply) and Telegram
+through the local fake Bot API (python-telegram-bot's rate limiter included); the starter bot (`rasa init`, default config) through the engine's REST channel, as it has no
 gateway. Results go to bench/results/latest.json; our figures are printed as ratios to it.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import websockets
 from sqlalchemy.orm import sessionmaker
 
 from bot.catalogue.importer import import_catalogue, validate
@@ -43,6 +45,8 @@ from bot.runner import (
 )
 from bot.settings import PROJECT_ROOT, Settings
 from tests.catalogue_data import shifted_seed
+from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
+from tests.fakes.telegram_api import FakeTelegram
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "20"))
 MESSAGES_PER_PERSON = int(os.environ.get("BENCH_MESSAGES", "24"))
@@ -188,8 +192,10 @@ async def measure_load(
     )
 
 
-async def bench_ours(workdir: Path) -> Figures:
+async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]]]:
+    """Our assistant through its gateway: the REST API, then the widget and Telegram channels."""
     url = f"sqlite:///{workdir / 'bench.db'}"
+    fake = FakeTelegram().start()
     upgrade(url)
     with sessionmaker(bind=engine_for(url))() as session, session.begin():
         import_catalogue(session, validate(shifted_seed(brussels_today())))
@@ -197,6 +203,7 @@ async def bench_ours(workdir: Path) -> Figures:
         database_url=url, gateway_port=free_port(), engine_port=free_port(),
         action_port=free_port(), engine_token="bench", var_dir=workdir,
         model_dir=workdir / "models", log_level="WARNING",
+        telegram_token=TELEGRAM_TOKEN, telegram_api_url=fake.base_url,
     )  # fmt: skip
     training = timed_training(
         PROJECT_ROOT, settings.model_dir, base_env(settings),
@@ -228,11 +235,17 @@ async def bench_ours(workdir: Path) -> Figures:
             started = time.perf_counter()
             stack.start_process("engine", engine_command(settings))
             cold = await first_answer(send, started)
-            return await measure_load(
+            figures = await measure_load(
                 "ours", send, OUR_CONVERSATIONS, training, cold, stack.processes["engine"].pid
             )
+            channels = {
+                "widget_websocket": await bench_widget(stack.gateway_url),
+                "telegram_fake_bot_api": await bench_telegram(fake),
+            }
+            return figures, channels
         finally:
             stack.stop()
+            fake.stop()
 
 
 async def bench_starter(workdir: Path) -> Figures:
@@ -270,6 +283,84 @@ async def bench_starter(workdir: Path) -> Figures:
             engine.wait(30)
 
 
+def latency_figures(latencies: list[float], seconds: float, errors: int) -> dict[str, float]:
+    return {
+        "messages": len(latencies),
+        "errors": errors,
+        "messages_per_second": round(len(latencies) / seconds, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+    }
+
+
+async def bench_widget(gateway_url: str) -> dict[str, float]:
+    """PEOPLE widgets at once over the websocket: round trip from a message to its reply."""
+    socket_url = gateway_url.replace("http://", "ws://") + "/ws"
+    latencies: list[float] = []
+    errors = 0
+
+    async def widget(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index)
+        sent = held = 0
+        while sent < MESSAGES_PER_PERSON:
+            held += 1
+            conversation = OUR_CONVERSATIONS[(index + held) % len(OUR_CONVERSATIONS)]
+            async with websockets.connect(socket_url, origin=gateway_url, max_size=2**20) as ws:
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "hello",
+                            "conversation_id": f"web-bench{index:04d}{rng.randrange(10**16):016d}",
+                            "lang": conversation[0][1],
+                        }
+                    )
+                )
+                json.loads(await ws.recv())  # the (empty) history
+                for message, _ in conversation:
+                    started = time.perf_counter()
+                    await ws.send(json.dumps({"type": "message", "text": message}))
+                    while (frame := json.loads(await ws.recv()))["type"] == "typing":
+                        pass
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    errors += 0 if frame["type"] == "reply" and frame["language"] else 1
+                    sent += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(widget(i) for i in range(PEOPLE)))
+    return latency_figures(latencies, time.perf_counter() - started, errors)
+
+
+async def bench_telegram(fake: FakeTelegram) -> dict[str, float]:
+    """PEOPLE Telegram chats at once through the fake Bot API, each waiting for its answer."""
+    latencies: list[float] = []
+    errors = 0
+
+    async def chat(index: int) -> None:
+        nonlocal errors
+        chat_id = 9_000_000 + index
+        sent = held = 0
+        while sent < MESSAGES_PER_PERSON:
+            held += 1
+            conversation = OUR_CONVERSATIONS[(index + held) % len(OUR_CONVERSATIONS)]
+            language = conversation[0][1]
+            for message, _ in conversation:
+                before = len(fake.sent(chat_id))
+                started = time.perf_counter()
+                fake.send_text(chat_id, message, language)
+                while len(fake.sent(chat_id)) == before:
+                    if time.perf_counter() - started > 60:
+                        errors += 1
+                        break
+                    await asyncio.sleep(0.005)
+                latencies.append((time.perf_counter() - started) * 1000)
+                sent += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(chat(i) for i in range(PEOPLE)))
+    return latency_figures(latencies, time.perf_counter() - started, errors)
+
+
 def report(ours: Figures, reference: Figures) -> str:
     rows = [
         ("training time (s)", "training_seconds"),
@@ -296,8 +387,8 @@ def report(ours: Figures, reference: Figures) -> str:
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guidance-bench-") as tmp:
         workdir = Path(tmp)
-        ours = await bench_ours(workdir)
-        print(f"ours: {asdict(ours)}", flush=True)
+        ours, channels = await bench_ours(workdir)
+        print(f"ours: {asdict(ours)}\nchannels: {channels}", flush=True)
         reference = await bench_starter(workdir)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -308,6 +399,7 @@ async def main() -> None:
                 "messages_per_person": MESSAGES_PER_PERSON,
                 "ours": asdict(ours),
                 "rasa_init": asdict(reference),
+                "channels": channels,
             },
             indent=2,
         )
@@ -315,6 +407,17 @@ async def main() -> None:
         encoding="utf-8",
     )
     print(report(ours, reference))
+    print(
+        f"\n{PEOPLE} concurrent conversations on each channel, {MESSAGES_PER_PERSON} messages each"
+    )
+    print(
+        "| channel | messages/s | p50 (ms) | p95 (ms) | errors |\n| --- | ---: | ---: | ---: | ---: |"
+    )
+    for name, figures in channels.items():
+        print(
+            f"| {name} | {figures['messages_per_second']} | {figures['p50_ms']} "
+            f"| {figures['p95_ms']} | {figures['errors']} |"
+        )
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
 
 

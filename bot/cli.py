@@ -173,8 +173,16 @@ def run() -> None:
         stack.stop()
         raise typer.Exit(1) from None
     url = stack.gateway_url
+    if not settings.telegram_token:
+        telegram = "off (set TELEGRAM_TOKEN to turn it on)"
+    elif settings.telegram_webhook_url:
+        telegram = f"on, webhook {settings.telegram_webhook_url}"
+    else:
+        telegram = "on, long polling"
     typer.echo(
         f"\nready in {seconds:.0f} s\n"
+        f'  web widget    {url}/   (demo page; embed: <script src="{url}/widget.js" defer>)\n'
+        f"  telegram      {telegram}\n"
         f"  gateway       {url}   (POST {url}/api/messages, GET {url}/healthz)\n"
         f"  engine        {settings.engine_url}   (loopback only, token-protected API)\n"
         f"  action server {settings.action_server_url}   (loopback only)\n\n"

@@ -24,12 +24,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import text as sql
 
+from bot.channels.telegram import TelegramChannel
+from bot.channels.web import serve_chat
 from bot.db import engine_for
 from bot.engine import EngineClient, EngineUnavailable
 from bot.pipeline import converse
 from bot.settings import Settings
-from bot.telegram_channel import TelegramChannel
-from bot.web.chat_socket import serve_chat
 from bot.web.validation import (
     BadRequest,
     check_web_conversation,

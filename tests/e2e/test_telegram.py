@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from bot.catalogue.queries import search_courses
+from bot.channels.telegram import MESSAGE_LIMIT
 from bot.db.models import localized
 from bot.i18n import text
 from bot.runner import gateway_command
-from bot.telegram_channel import MESSAGE_LIMIT
 from tests.e2e.conftest import LONG_DESCRIPTION, free_port
 
 pytestmark = pytest.mark.e2e

@@ -165,7 +165,15 @@ def test_text_contrast_passes_wcag_aa(channels, page):
     box = open_widget(page, channels.assistant.url)
     ask(page, box, "salut")
     box.fill("x")
-    for selector in [".launcher", "header", ".msg.bot", ".msg.user", ".quick button", ".send", "textarea"]:
+    for selector in [
+        ".launcher",
+        "header",
+        ".msg.bot",
+        ".msg.user",
+        ".quick button",
+        ".send",
+        "textarea",
+    ]:
         colours = page.locator(selector).first.evaluate(
             "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
         )

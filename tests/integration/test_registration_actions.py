@@ -85,7 +85,11 @@ def validate(slot, value, slots):
     dispatcher = CollectingDispatcher()
     method = getattr(form, f"validate_{slot}")
     result = method(value, dispatcher, tracker(str(value), slots=slots), {})
-    return result, "\n".join(m["text"] for m in dispatcher.messages if m.get("text")), dispatcher.messages
+    return (
+        result,
+        "\n".join(m["text"] for m in dispatcher.messages if m.get("text")),
+        dispatcher.messages,
+    )
 
 
 def test_starting_takes_the_session_from_the_course_in_mind(db, today):

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import BotMessage, Button, parse_history, parse_reply
-from bot.telegram_channel import (
+from bot.channels.telegram import (
     MESSAGE_LIMIT,
     merge_replies,
     split_message,
     telegram_language,
 )
-from bot.web.chat_socket import TokenBucket
+from bot.channels.web import TokenBucket
+from bot.engine import BotMessage, Button, parse_history, parse_reply
 
 
 def test_a_short_message_is_not_split():

@@ -158,7 +158,7 @@ def test_the_websocket_answers_bad_frames_with_a_reason_and_stays_open(client):
 def test_the_websocket_closes_a_flood_with_a_reason(client):
     from starlette.websockets import WebSocketDisconnect
 
-    from bot.web.chat_socket import BURST
+    from bot.channels.web import BURST
 
     with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
         for _ in range(BURST):

@@ -213,21 +213,26 @@ class TelegramChannel:
     # Handlers
 
     async def on_start(self, update: Update, context: Context) -> None:
+        """`/start [payload]`: greet; a deep link's payload becomes the conversation's source."""
         payload = context.args[0] if context.args else None
         source = payload if payload and DEEP_LINK_PAYLOAD.match(payload) else None
         await self._converse(update, context, "/greet", source=source)
 
     async def on_command(self, update: Update, context: Context) -> None:
+        """/help, /language, /stop as the engine's intents; an unknown command gets the help."""
         message = update.effective_message
         command = (message.text or "").split()[0].lstrip("/").split("@")[0] if message else ""
         await self._converse(update, context, COMMAND_INTENTS.get(command, "/ask_help"))
 
     async def on_text(self, update: Update, context: Context) -> None:
+        """A question or an answer, sent to the engine as written."""
         message = update.effective_message
         if message and message.text:
             await self._converse(update, context, message.text)
 
     async def on_button(self, update: Update, context: Context) -> None:
+        """A button of the latest reply: answered, its keyboard removed, its payload sent on.
+        A button of an older reply is only answered, with a notice."""
         query = update.callback_query
         if query is None:
             return
@@ -247,12 +252,14 @@ class TelegramChannel:
         await self._converse(update, context, payloads[int(index)])
 
     async def on_not_text(self, update: Update, context: Context) -> None:
+        """Photos, stickers, voice, files, places: the assistant reads text only."""
         if update.effective_message:
             await update.effective_message.reply_text(
                 text("only_text", self._language(update, context))
             )
 
     async def on_error(self, update: object, context: Context) -> None:
+        """The one error handler: log the kind of error (never the update), tell the person."""
         error = context.error or Exception("unknown")
         logger.error("telegram update failed: %s", describe_error(error))
         if isinstance(update, Update) and update.effective_chat:

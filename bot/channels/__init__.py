@@ -1,0 +1,2 @@
+"""The channels people reach the assistant through; each renders for its medium and calls
+bot.pipeline."""
