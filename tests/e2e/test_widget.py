@@ -196,6 +196,10 @@ def test_when_websockets_are_blocked_it_falls_back_to_http(channels, page):
     box = open_widget(page, channels.assistant.url)
     ask(page, box, "c'est quoi becode ?")
     expect(page.get_by_role("log")).to_contain_text("BeCode")
+    # The partner's website, from the database, is a safe link.
+    link = page.locator(".msg.bot a").first
+    expect(link).to_have_attribute("href", "https://becode.org")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
     page.reload()
     open_widget(page, channels.assistant.url)
     expect(page.get_by_role("log")).to_contain_text("c'est quoi becode ?")
