@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 # a few words of French in a Dutch conversation are Brussels, not a request (see make eval).
 SWITCH_MARGIN = 3.0
 # Telegram's deep-link payload alphabet and length; other channels follow the same rule.
-SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +76,7 @@ def conversation_source(tracker: Tracker) -> str | None:
     passed it with the message: a Telegram deep link, for instance."""
     metadata = tracker.latest_message.get("metadata") or {}
     source = metadata.get("source")
-    return source if isinstance(source, str) and SOURCE.match(source) else None
+    return source if isinstance(source, str) and SOURCE.fullmatch(source) else None
 
 
 def payload(intent: str, **entities: str) -> str:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot import LANGUAGES
 from bot.engine import BotMessage, EngineClient, EngineUnavailable, erase_tracker
@@ -27,9 +30,15 @@ class Answer:
     language: str | None
 
 
+@lru_cache(maxsize=1)
+def _tag_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
 def conversation_tag(conversation_id: str) -> str:
-    """A short stable tag for logs: never the conversation id itself (it can identify a person)."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:10]
+    """A short tag for the logs of this process, never the conversation id itself: a Telegram
+    chat id is a small number, so a plain hash of it could be reversed by trying them all."""
+    return hmac.new(_tag_key(), conversation_id.encode(), hashlib.sha256).hexdigest()[:10]
 
 
 async def converse(

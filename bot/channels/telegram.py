@@ -48,7 +48,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units
-DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # Telegram shows "typing…" for 5 seconds; renew it a little before.
@@ -215,7 +215,7 @@ class TelegramChannel:
     async def on_start(self, update: Update, context: Context) -> None:
         """`/start [payload]`: greet; a deep link's payload becomes the conversation's source."""
         payload = context.args[0] if context.args else None
-        source = payload if payload and DEEP_LINK_PAYLOAD.match(payload) else None
+        source = payload if payload and DEEP_LINK_PAYLOAD.fullmatch(payload) else None
         await self._converse(update, context, "/greet", source=source)
 
     async def on_command(self, update: Update, context: Context) -> None:
@@ -236,20 +236,25 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        keyboards: dict[str, list[str]] = self._chat_data(context).get("keyboards", {})
+        chat_data = self._chat_data(context)
+        keyboards: dict[str, list[str]] = chat_data.get("keyboards", {})
         token, _, index = (query.data or "").partition(":")
         payloads = keyboards.get(token)
-        if payloads is None or not index.isdigit() or int(index) >= len(payloads):
-            await query.answer(text("button_expired", self._language(update, context)))
-            with suppress(TelegramError):
-                await query.edit_message_reply_markup(reply_markup=None)
-            return
-        await query.answer()
-        # The conversation moves on: every keyboard shown so far is spent.
-        self._chat_data(context)["keyboards"] = {}
+        valid = payloads is not None and index.isdigit() and int(index) < len(payloads)
+        if valid:
+            # Spent before the first await: a second press of the same keyboard, handled
+            # concurrently, finds it gone.
+            chat_data["keyboards"] = {}
+        # A query can be too old to answer (after a restart) and its message too old to edit
+        # (python-telegram-bot raises TypeError then): neither must cost the person the press.
         with suppress(TelegramError):
+            await query.answer(
+                None if valid else text("button_expired", self._language(update, context))
+            )
+        with suppress(TelegramError, TypeError):
             await query.edit_message_reply_markup(reply_markup=None)
-        await self._converse(update, context, payloads[int(index)])
+        if valid and payloads is not None:
+            await self._converse(update, context, payloads[int(index)])
 
     async def on_not_text(self, update: Update, context: Context) -> None:
         """Photos, stickers, voice, files, places: the assistant reads text only."""
@@ -305,7 +310,10 @@ class TelegramChannel:
                         for index, button in enumerate(message.buttons)
                     ]
                 )
-            parts = split_message(message.text)
+            if not message.text.strip() and markup is None:
+                continue
+            # Telegram refuses an empty message; a keyboard still needs one to hang on.
+            parts = [part for part in split_message(message.text) if part.strip()] or ["…"]
             for number, part in enumerate(parts, start=1):
                 await context.bot.send_message(
                     chat_id,

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from bot.engine import EngineClient, EngineUnavailable
+from bot.errors import describe_error
 from bot.pipeline import conversation_tag, converse
 from bot.settings import Settings
 from bot.web.validation import (
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
 MESSAGE_TOO_BIG = 1009
+INTERNAL_ERROR = 1011
 # A person types a message every few seconds; a burst of 10, then one every 2 seconds, leaves
 # room for quick replies and stops a script from flooding the engine.
 BURST = 10
@@ -112,6 +115,10 @@ async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Setti
                 await websocket.send_json({"type": "error", "reason": exc.reason})
     except WebSocketDisconnect:
         return
+    except Exception as exc:
+        # Never a stack trace to the page, nor the frame (what the person wrote) to the logs.
+        logger.error("websocket failed: %s", describe_error(exc))
+        await _close(websocket, INTERNAL_ERROR, "the assistant had a problem, reconnect")
 
 
 async def _send_history(websocket: WebSocket, engine: EngineClient, conversation_id: str) -> None:
@@ -135,4 +142,5 @@ async def _send_history(websocket: WebSocket, engine: EngineClient, conversation
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     logger.info("websocket closed: %s", reason)
     if websocket.application_state != WebSocketState.DISCONNECTED:
-        await websocket.close(code=code, reason=reason)
+        with suppress(RuntimeError):  # the page went away meanwhile
+            await websocket.close(code=code, reason=reason)

@@ -15,6 +15,8 @@ def app_from_env() -> FastAPI:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request's URL at INFO: Telegram's carry the bot's token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # These libraries log request URLs (Telegram's carry the bot's token), API parameters and
+    # websocket frames, i.e. what people write: never below WARNING, whatever LOG_LEVEL says.
+    for chatty in ("httpx", "httpcore", "telegram", "websockets", "uvicorn.protocols"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return create_app(settings)

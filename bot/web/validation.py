@@ -14,9 +14,9 @@ MAX_BODY_BYTES = 32_000
 MAX_TEXT_CHARS = 4_000
 # One websocket frame: a message of MAX_TEXT_CHARS characters in JSON, with room to spare.
 MAX_FRAME_BYTES = 16_384
-SENDER = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+SENDER = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
 # The widget makes its conversation id itself, from the browser's random generator.
-WEB_CONVERSATION = re.compile(r"^web-[A-Za-z0-9_-]{20,64}$")
+WEB_CONVERSATION = re.compile(r"web-[A-Za-z0-9_-]{20,64}")
 # Telegram conversations are addressed by chat id, which anyone can guess: only the Telegram
 # channel may speak in them.
 RESERVED_PREFIX = "telegram-"
@@ -63,6 +63,11 @@ def check_text(message: Any) -> str:
         raise BadRequest(422, "'text' is empty")
     if len(message) > MAX_TEXT_CHARS:
         raise BadRequest(413, f"'text' is longer than {MAX_TEXT_CHARS} characters")
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON can carry half of a surrogate pair ("\ud800"), which is no character at all.
+        raise BadRequest(422, "'text' is not valid Unicode") from None
     return message.strip()
 
 
@@ -73,7 +78,7 @@ def check_language(value: Any, name: str) -> str | None:
 
 
 def check_web_conversation(value: Any) -> str:
-    if not isinstance(value, str) or not WEB_CONVERSATION.match(value):
+    if not isinstance(value, str) or not WEB_CONVERSATION.fullmatch(value):
         raise BadRequest(422, "a conversation id is 'web-' and 20-64 letters, digits, _ or -")
     return value
 
@@ -84,7 +89,7 @@ def parse_message_request(body: bytes) -> MessageRequest:
     sender = data.get("sender")
     if sender is None:
         raise BadRequest(422, "'sender' is missing")
-    if not isinstance(sender, str) or not SENDER.match(sender):
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
         raise BadRequest(422, "'sender' must be 1-128 letters, digits or _ . : @ -")
     if sender.startswith(RESERVED_PREFIX):
         raise BadRequest(422, f"'sender' ids starting with {RESERVED_PREFIX} belong to Telegram")

@@ -191,8 +191,17 @@ def test_on_a_phone_the_panel_fills_the_screen_and_the_page_keeps_its_styles(cha
     assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith("Georgia")
 
 
-def test_when_websockets_are_blocked_it_falls_back_to_http(channels, page):
-    page.add_init_script(BLOCKED_WEBSOCKETS)
+def drop_websockets(page: Page) -> None:
+    """A proxy that accepts the websocket upgrade, then drops the connection."""
+    page.route_web_socket("**/ws", lambda socket: socket.close())
+
+
+@pytest.mark.parametrize("network", ["never-connects", "drops-at-once"])
+def test_when_websockets_are_blocked_it_falls_back_to_http(channels, page, network):
+    if network == "never-connects":
+        page.add_init_script(BLOCKED_WEBSOCKETS)
+    else:
+        drop_websockets(page)
     box = open_widget(page, channels.assistant.url)
     ask(page, box, "c'est quoi becode ?")
     expect(page.get_by_role("log")).to_contain_text("BeCode")
@@ -214,3 +223,15 @@ def test_after_a_network_drop_it_reconnects_and_goes_on(channels, page):
     page.wait_for_function("window.__sockets.length === 2 && window.__sockets[1].readyState === 1")
     ask(page, box, "c'est quoi molengeek ?")
     expect(page.get_by_role("log")).to_contain_text("Molenbeek")
+
+
+def test_a_new_conversation_leaves_the_old_one_behind(channels, page):
+    box = open_widget(page, channels.assistant.url)
+    ask(page, box, "c'est quoi cepegra ?")
+    page.get_by_role("button", name="Nouvelle conversation").click()
+    expect(page.locator(".msg:not(.intro)")).to_have_count(0)
+    expect(box).to_be_focused()
+    page.reload()
+    open_widget(page, channels.assistant.url)
+    expect(page.locator(".msg.intro")).to_have_count(1)
+    expect(page.get_by_role("log")).not_to_contain_text("cepegra")

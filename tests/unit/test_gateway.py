@@ -53,6 +53,8 @@ def post(client, body: bytes):
         (b'{"sender": "a", "text": "\xff\xfe"}', 400, "not valid UTF-8"),
         (b'{"sender": "a", "text": "hi", "lang_hint": "xx"}', 422, "'lang_hint' must be one of"),
         (b'{"sender": "telegram-42", "text": "hi"}', 422, "belong to Telegram"),
+        (b'{"sender": "a\\n", "text": "hi"}', 422, "'sender' must be"),
+        (b'{"sender": "a", "text": "hi \\ud800"}', 422, "not valid Unicode"),
     ],
 )
 def test_bad_requests_get_a_4xx_with_a_reason(client, body, status, reason):
@@ -99,7 +101,8 @@ def test_health_is_503_and_names_what_is_down(client):
 
 
 @pytest.mark.parametrize(
-    "conversation_id", ["telegram-42", "web-short", "person-1", "web-" + "a" * 65]
+    "conversation_id",
+    ["telegram-42", "web-short", "person-1", "web-" + "a" * 65, "web-" + "a" * 24 + "%0A"],
 )
 def test_only_web_conversations_can_be_read_back(client, conversation_id):
     response = client.get(f"/api/conversations/{conversation_id}")

@@ -9,13 +9,16 @@
  */
 (function () {
   "use strict";
-  var script = document.currentScript;
+  // currentScript is null for a module or an injected script: find the tag by its address.
+  var script = document.currentScript || document.querySelector("script[src*='widget.js']");
   if (!script || window.__guidanceWidgetLoaded) return;
   window.__guidanceWidgetLoaded = true;
 
   var ORIGIN = new URL(script.src, location.href).origin;
   var SOCKET_URL = ORIGIN.replace(/^http/, "ws") + "/ws";
   var STORAGE_KEY = "guidance-widget-conversation:" + ORIGIN;
+  // A conversation left alone this long starts afresh (a shared computer, a library).
+  var FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;
   var MAX_CHARS = 4000;
   var MAX_DELAY_MS = 30000;
   // Attempts that never opened before deciding websockets are blocked on this network.
@@ -35,6 +38,7 @@
       offline: "Connexion perdue, je réessaie…",
       error: "Ce message n'est pas passé. Réessaie dans un instant.",
       you: "Toi",
+      restart: "Nouvelle conversation",
       bot: "Assistant",
       intro: "Salut ! Pose-moi ta question sur les formations numériques gratuites à Bruxelles.",
     },
@@ -51,6 +55,7 @@
       offline: "Verbinding verbroken, ik probeer opnieuw…",
       error: "Dit bericht is niet aangekomen. Probeer het zo opnieuw.",
       you: "Jij",
+      restart: "Nieuw gesprek",
       bot: "Assistent",
       intro: "Hoi! Stel je vraag over de gratis digitale opleidingen in Brussel.",
     },
@@ -67,6 +72,7 @@
       offline: "Connection lost, trying again…",
       error: "That message did not go through. Try again in a moment.",
       you: "You",
+      restart: "New conversation",
       bot: "Assistant",
       intro: "Hi! Ask me about the free digital trainings in Brussels.",
     },
@@ -97,18 +103,28 @@
     return "web-" + btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
-  var conversationId = stored(STORAGE_KEY);
-  if (!/^web-[A-Za-z0-9_-]{20,64}$/.test(conversationId || "")) {
+  function startConversation() {
     conversationId = newConversationId();
     store(STORAGE_KEY, conversationId);
+    touch();
+  }
+  function touch() { store(STORAGE_KEY + ":at", String(Date.now())); }
+
+  var conversationId = stored(STORAGE_KEY);
+  var lastUsed = Number(stored(STORAGE_KEY + ":at")) || 0;
+  if (!/^web-[A-Za-z0-9_-]{20,64}$/.test(conversationId || "") ||
+      Date.now() - lastUsed > FORGET_AFTER_MS) {
+    startConversation();
   }
   var hint = pageLanguage();
   var lang = hint || "en";
 
   // ----- Interface ---------------------------------------------------------------------------
 
-  var host = document.createElement("div");
+  // A tag of its own with an inline reset: the page's rules for div or body > * do not reach it.
+  var host = document.createElement("guidance-chat-widget");
   host.setAttribute("data-guidance-widget", "");
+  host.setAttribute("style", "all:initial");
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
     "<style>" +
@@ -124,7 +140,7 @@
     ".panel[hidden]{display:none}" +
     "header{display:flex;align-items:center;justify-content:space-between;padding:10px 12px;background:#1d4ed8;color:#fff}" +
     "h2{margin:0;font-size:16px;font-weight:600}" +
-    ".close{border:0;background:transparent;color:#fff;font-size:22px;line-height:1;width:36px;height:36px;border-radius:8px;cursor:pointer}" +
+    ".close,.restart{border:0;background:transparent;color:#fff;font-size:22px;line-height:1;width:36px;height:36px;border-radius:8px;cursor:pointer}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}" +
     ".msg{max-width:85%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.4}" +
     ".bot{align-self:flex-start;background:#f1f5f9;color:#0f172a}" +
@@ -136,9 +152,11 @@
     ".quick button{border:1px solid #1d4ed8;background:#fff;color:#1d4ed8;border-radius:999px;padding:6px 12px;font-size:14px;cursor:pointer}" +
     ".quick button:hover{background:#eff6ff}" +
     "form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #e2e8f0}" +
-    "textarea{flex:1;resize:none;border:1px solid #64748b;border-radius:10px;padding:8px 10px;font-size:15px;color:#0f172a;max-height:120px}" +
+    "textarea{flex:1;resize:none;border:1px solid #64748b;border-radius:10px;padding:8px 10px;font-size:15px;color:#0f172a;background:#fff;max-height:120px}" +
+    "textarea::placeholder{color:#475569;opacity:1}" +
     ".send{border:0;border-radius:10px;padding:0 14px;background:#1d4ed8;color:#fff;font-size:15px;cursor:pointer}" +
-    "button:focus-visible,textarea:focus-visible,.log:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    "button:focus-visible,textarea:focus-visible,.log:focus-visible,a:focus-visible{outline:3px solid #b45309;outline-offset:2px}" +
+    ".header-buttons{display:flex;gap:4px}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0;border:0}" +
     ".launcher{right:12px;bottom:12px}}" +
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}" +
@@ -148,7 +166,9 @@
     "<path d='M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'/></svg>" +
     "<span class='launcher-label'></span></button>" +
     "<section class='panel' id='panel' role='dialog' aria-labelledby='title' hidden>" +
-    "<header><h2 id='title'></h2><button class='close' type='button'><span aria-hidden='true'>×</span></button></header>" +
+    "<header><h2 id='title'></h2><div class='header-buttons'>" +
+    "<button class='restart' type='button'><span aria-hidden='true'>↺</span></button>" +
+    "<button class='close' type='button'><span aria-hidden='true'>×</span></button></div></header>" +
     "<div class='log' role='log' aria-live='polite' aria-relevant='additions' tabindex='0'></div>" +
     "<div class='status' role='status' aria-live='polite'></div>" +
     "<div class='quick' role='group'></div>" +
@@ -161,6 +181,7 @@
   var launcher = $(".launcher");
   var panel = $(".panel");
   var closeButton = $(".close");
+  var restartButton = $(".restart");
   var log = $(".log");
   var statusLine = $(".status");
   var quick = $(".quick");
@@ -177,6 +198,8 @@
     $(".launcher-label").textContent = t("launcher");
     $("#title").textContent = t("title");
     closeButton.setAttribute("aria-label", t("close"));
+    restartButton.setAttribute("aria-label", t("restart"));
+    restartButton.setAttribute("title", t("restart"));
     log.setAttribute("aria-label", t("log"));
     $("label").textContent = t("input");
     input.setAttribute("placeholder", t("placeholder"));
@@ -203,7 +226,9 @@
     element.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function addMessage(from, text) {
+  function addMessage(from, text, record) {
+    // What the server also has: compared with a history to redraw only when it differs.
+    if (record) rendered.push(from + "\u0000" + text);
     var bubble = document.createElement("div");
     bubble.className = "msg " + (from === "user" ? "user" : "bot");
     var who = document.createElement("span");
@@ -235,7 +260,7 @@
   function showMessages(messages) {
     var lastButtons = [];
     (messages || []).forEach(function (message) {
-      addMessage(message.from || "bot", message.text);
+      addMessage(message.from || "bot", message.text, true);
       lastButtons = (message.from || "bot") === "bot" ? message.buttons || [] : [];
     });
     showButtons(lastButtons);
@@ -256,6 +281,13 @@
 
   launcher.addEventListener("click", function () { (panel.hidden ? open : close)(); });
   closeButton.addEventListener("click", close);
+  restartButton.addEventListener("click", function () {
+    startConversation();
+    outbox = [];
+    showHistory([]);
+    if (socket && socket.readyState === 1) hello();
+    input.focus();
+  });
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { event.preventDefault(); close(); }
   });
@@ -276,28 +308,45 @@
   // ----- Transport: websocket, or HTTP when websockets are blocked ---------------------------
 
   var socket = null;
-  var connected = false;
+  var ready = false; // this socket has said hello and received the history
+  var everReady = false;
   var started = false;
   var useHttp = !("WebSocket" in window);
   var failedAttempts = 0;
-  var everOpened = false;
-  var outbox = [];
+  var outbox = []; // typed before the connection was ready: {shown, text, bubble}
+  var rendered = [];
   var waiting = 0;
+  var httpChain = Promise.resolve();
 
   function typing(on) {
-    waiting = Math.max(0, waiting + (on ? 1 : -1));
+    waiting = on ? waiting + 1 : Math.max(0, waiting - 1);
     setStatus(waiting ? t("typing") : "");
+  }
+
+  function showHistory(messages) {
+    var signature = messages.map(function (m) { return (m.from || "bot") + "\u0000" + m.text; });
+    var same = signature.length === rendered.length &&
+      signature.every(function (entry, i) { return entry === rendered[i]; });
+    if (same && log.childNodes.length) return;
+    // Redrawn at once, not announced message by message again.
+    log.setAttribute("aria-busy", "true");
+    log.textContent = "";
+    rendered = [];
+    if (messages.length) showMessages(messages);
+    else addMessage("bot", t("intro")).classList.add("intro");
+    outbox.forEach(function (item) { log.appendChild(item.bubble); });
+    if (outbox.length) showButtons([]);
+    log.setAttribute("aria-busy", "false");
   }
 
   function handleFrame(frame) {
     if (frame.type === "history") {
-      // The server's copy is the conversation: it replaces what the page showed.
+      ready = true;
+      everReady = true;
+      failedAttempts = 0;
+      setStatus(waiting ? t("typing") : "");
       if (frame.language) applyLanguage(frame.language);
-      log.textContent = "";
-      if (frame.messages && frame.messages.length) showMessages(frame.messages);
-      else addMessage("bot", t("intro")).classList.add("intro");
-      if (outbox.length) showButtons([]);
-      outbox.forEach(function (item) { addMessage("user", item.shown); });
+      showHistory(frame.messages || []);
       flush();
     } else if (frame.type === "typing") {
       setStatus(t("typing"));
@@ -314,41 +363,45 @@
   function connect() {
     if (started) return;
     started = true;
-    if (useHttp) { httpHistory(); return; }
-    openSocket();
+    if (useHttp) httpHistory();
+    else openSocket();
+  }
+
+  function hello() {
+    ready = false;
+    socket.send(JSON.stringify({ type: "hello", conversation_id: conversationId, lang: hint }));
   }
 
   function openSocket() {
     try {
       socket = new WebSocket(SOCKET_URL);
     } catch (e) {
+      socket = null;
+      failedAttempts += 1;
       socketFailed();
       return;
     }
-    socket.onopen = function () {
-      connected = true;
-      everOpened = true;
-      failedAttempts = 0;
-      setStatus(waiting ? t("typing") : "");
-      socket.send(JSON.stringify({ type: "hello", conversation_id: conversationId, lang: hint }));
-    };
+    socket.onopen = hello;
     socket.onmessage = function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       handleFrame(frame);
     };
-    socket.onclose = function () {
-      var wasConnected = connected;
-      connected = false;
+    socket.onclose = function (event) {
+      // A connection that closes before the history came counts as a failure, so a proxy that
+      // accepts and drops websockets leads to the HTTP fallback, not to a reconnection loop.
+      if (!ready) failedAttempts += 1;
+      // Closed by the server for flooding or an oversized frame: wait longer.
+      if (event && (event.code === 1008 || event.code === 1009)) failedAttempts = Math.max(failedAttempts, 3);
+      ready = false;
       socket = null;
-      if (waiting) { waiting = 0; }
-      if (!wasConnected) failedAttempts += 1;
+      waiting = 0;
       socketFailed();
     };
   }
 
   function socketFailed() {
-    if (!everOpened && failedAttempts >= ATTEMPTS_BEFORE_HTTP) {
+    if (!everReady && failedAttempts >= ATTEMPTS_BEFORE_HTTP) {
       useHttp = true;
       httpHistory();
       return;
@@ -359,23 +412,34 @@
   }
 
   function flush() {
-    while (outbox.length) {
-      var item = outbox.shift();
+    var items = outbox;
+    outbox = [];
+    items.forEach(function (item) {
+      rendered.push("user\u0000" + item.shown);
       deliver(item.text);
-    }
+    });
   }
 
   function deliver(text) {
+    touch();
     typing(true);
-    if (useHttp) { httpSend(text); return; }
-    socket.send(JSON.stringify({ type: "message", text: text }));
+    if (useHttp) {
+      // One after the other, so the replies come back in order.
+      httpChain = httpChain.then(function () { return httpSend(text); });
+    } else {
+      socket.send(JSON.stringify({ type: "message", text: text }));
+    }
   }
 
   function send(shown, text) {
     showButtons([]);
-    addMessage("user", shown);
-    if (useHttp || connected) deliver(text);
-    else { outbox.push({ shown: shown, text: text }); connect(); }
+    if (useHttp || (ready && socket && socket.readyState === 1)) {
+      addMessage("user", shown, true);
+      deliver(text);
+    } else {
+      outbox.push({ shown: shown, text: text, bubble: addMessage("user", shown) });
+      connect();
+    }
   }
 
   function httpHistory() {
@@ -383,7 +447,6 @@
       .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
       .catch(function () { return { messages: [] }; })
       .then(function (data) {
-        setStatus("");
         handleFrame({ type: "history", language: data.language, messages: data.messages });
       });
   }
@@ -391,7 +454,7 @@
   function httpSend(text) {
     var body = { sender: conversationId, text: text };
     if (hint) body.lang_hint = hint;
-    fetch(ORIGIN + "/api/messages", {
+    return fetch(ORIGIN + "/api/messages", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
