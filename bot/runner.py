@@ -66,7 +66,8 @@ def base_env(settings: Settings) -> dict[str, str]:
 def engine_command(settings: Settings) -> list[str]:
     return [
         str(RASA), "run",
-        "--enable-api", "--auth-token", settings.engine_token,
+        # One argument: a token may start with "-", which argparse would read as an option.
+        "--enable-api", f"--auth-token={settings.engine_token}",
         "--interface", "127.0.0.1", "--port", str(settings.engine_port),
         "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
