@@ -508,6 +508,7 @@ class ActionConfirmRegistration(AssistantAction):
             actiris_registered=tracker.get_slot("actiris_registered"),
             postcode=tracker.get_slot("postcode"),
             conversation_id=tracker.sender_id,
+            source=tracker.get_slot("source"),
         )
         config = settings()
         try:

@@ -58,6 +58,8 @@ class Applicant:
     actiris_registered: str  # "yes", "no" or "unknown"
     postcode: str
     conversation_id: str
+    # Where the person came from (a deep link's campaign, partner or referral), if a channel said.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ def register(
         age=applicant.age,
         actiris_registered=applicant.actiris_registered,
         postcode=applicant.postcode,
+        source=applicant.source,
         created_at=at,
         updated_at=at,
         waitlist_number=None if seated else _next_waitlist_number(db, course_session.id),
@@ -388,7 +391,8 @@ def purge(db: Session, older_than_days: int, today: dt.date) -> int:
 
 EXPORT_COLUMNS = (
     "reference", "status", "waitlist_position", "course", "session", "session_start",
-    "first_name", "contact", "age", "actiris_registered", "postcode", "created_at", "updated_at",
+    "first_name", "contact", "age", "actiris_registered", "postcode", "source",
+    "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -422,6 +426,7 @@ def export_rows(
                 "age": registration.age if registration.age is not None else "",
                 "actiris_registered": registration.actiris_registered or "",
                 "postcode": registration.postcode or "",
+                "source": registration.source or "",
                 "created_at": registration.created_at.isoformat(timespec="seconds"),
                 "updated_at": registration.updated_at.isoformat(timespec="seconds"),
             }

@@ -163,6 +163,9 @@ class Registration(Base):
     age: Mapped[int | None] = mapped_column(Integer)
     actiris_registered: Mapped[str | None] = mapped_column(String(10))
     postcode: Mapped[str | None] = mapped_column(String(10))
+    # The conversation's source (a deep link's payload: a campaign, a partner, a referral). Not
+    # personal: it stays after erasure, for counts per campaign.
+    source: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,7 +25,7 @@ from actions.registration import (
 from bot.catalogue.queries import get_course
 from bot.db.models import CourseSession, Registration, localized
 from bot.i18n import text
-from bot.registration import format_reference
+from bot.registration import export_rows, format_reference
 
 
 @pytest.fixture
@@ -231,6 +231,15 @@ def test_confirming_saves_once_and_gives_a_reference(db, session_key, lang):
     assert text("already_registered", lang, reference=format_reference(row.reference)) in again
     with db() as s:
         assert len(s.scalars(select(Registration)).all()) == 1
+
+
+def test_the_conversations_source_is_kept_with_the_registration_and_its_export(db, session_key):
+    slots = {**filled(session_key), "source": "campaign_molengeek-2027"}
+    run(ActionConfirmRegistration(), tracker(slots=slots))
+    with db() as s:
+        assert s.scalars(select(Registration)).one().source == "campaign_molengeek-2027"
+        [row] = export_rows(s)
+    assert row["source"] == "campaign_molengeek-2027"
 
 
 def test_a_full_session_puts_the_person_on_the_waiting_list(db, session_key):
