@@ -11,6 +11,7 @@ gateway. Results go to bench/results/latest.json; our figures are printed as rat
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -21,7 +22,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,20 @@ async def first_answer(send: Send, started: float, timeout: float = 300) -> floa
     raise TimeoutError("the engine never answered")
 
 
+def conversations_of(
+    index: int, conversations: list[list[tuple[str, str | None]]]
+) -> Iterator[list[tuple[str, str | None]]]:
+    """The conversations person `index` holds one after the other: MESSAGES_PER_PERSON messages,
+    the last conversation finished."""
+    sent = 0
+    for held in itertools.count(1):
+        if sent >= MESSAGES_PER_PERSON:
+            return
+        conversation = conversations[(index + held) % len(conversations)]
+        yield conversation
+        sent += len(conversation)
+
+
 async def measure_load(
     name: str, send: Send, conversations: list[list[tuple[str, str | None]]], training: float,
     cold: float, engine_pgid: int,
@@ -164,16 +179,13 @@ async def measure_load(
     async def person(index: int) -> None:
         nonlocal errors
         rng = random.Random(index)
-        sent = held = 0
-        while sent < MESSAGES_PER_PERSON:
+        for conversation in conversations_of(index, conversations):
             sender = f"bench-{index}-{rng.randrange(10**12)}"
-            held += 1
-            for message, lang in conversations[(index + held) % len(conversations)]:
+            for message, lang in conversation:
                 started = time.perf_counter()
                 ok = await send(sender, message, lang)
                 latencies.append((time.perf_counter() - started) * 1000)
                 errors += 0 if ok else 1
-                sent += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(person(i) for i in range(PEOPLE)))
@@ -302,10 +314,7 @@ async def bench_widget(gateway_url: str) -> dict[str, float]:
     async def widget(index: int) -> None:
         nonlocal errors
         rng = random.Random(index)
-        sent = held = 0
-        while sent < MESSAGES_PER_PERSON:
-            held += 1
-            conversation = OUR_CONVERSATIONS[(index + held) % len(OUR_CONVERSATIONS)]
+        for conversation in conversations_of(index, OUR_CONVERSATIONS):
             async with websockets.connect(socket_url, origin=gateway_url, max_size=2**20) as ws:
                 await ws.send(
                     json.dumps(
@@ -324,7 +333,6 @@ async def bench_widget(gateway_url: str) -> dict[str, float]:
                         pass
                     latencies.append((time.perf_counter() - started) * 1000)
                     errors += 0 if frame["type"] == "reply" and frame["language"] else 1
-                    sent += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(widget(i) for i in range(PEOPLE)))
@@ -339,10 +347,7 @@ async def bench_telegram(fake: FakeTelegram) -> dict[str, float]:
     async def chat(index: int) -> None:
         nonlocal errors
         chat_id = 9_000_000 + index
-        sent = held = 0
-        while sent < MESSAGES_PER_PERSON:
-            held += 1
-            conversation = OUR_CONVERSATIONS[(index + held) % len(OUR_CONVERSATIONS)]
+        for conversation in conversations_of(index, OUR_CONVERSATIONS):
             language = conversation[0][1]
             for message, _ in conversation:
                 before = len(fake.sent(chat_id))
@@ -354,7 +359,6 @@ async def bench_telegram(fake: FakeTelegram) -> dict[str, float]:
                         break
                     await asyncio.sleep(0.005)
                 latencies.append((time.perf_counter() - started) * 1000)
-                sent += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(chat(i) for i in range(PEOPLE)))
