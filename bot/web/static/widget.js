@@ -261,7 +261,9 @@
     var lastButtons = [];
     (messages || []).forEach(function (message) {
       addMessage(message.from || "bot", message.text, true);
-      lastButtons = (message.from || "bot") === "bot" ? message.buttons || [] : [];
+      // A reply's buttons stay offered after a text-only message; the person's turn ends them.
+      if ((message.from || "bot") !== "bot") lastButtons = [];
+      else if (message.buttons && message.buttons.length) lastButtons = message.buttons;
     });
     showButtons(lastButtons);
   }
