@@ -204,8 +204,12 @@ class TelegramChannel:
 
     async def feed_webhook(self, data: dict[str, Any]) -> bool:
         """Queue one update received by the webhook; False when it is not an update."""
-        update = Update.de_json(data, self.application.bot)
-        if update is None or not update.update_id:
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (TypeError, KeyError, AttributeError, ValueError):
+            # What python-telegram-bot raises for a body that only looks like an update.
+            return False
+        if update is None or not isinstance(update.update_id, int):
             return False
         await self.application.update_queue.put(update)
         return True

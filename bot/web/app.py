@@ -15,7 +15,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -55,15 +55,15 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.engine = engine
         app.state.telegram = None
-        app.state.telegram_error = None
         if settings.telegram_token:
             channel = TelegramChannel(settings, engine)
             try:
                 await channel.start()
             except Exception as exc:
                 # The web channels go on; /healthz reports Telegram down.
-                app.state.telegram_error = type(exc).__name__
                 logger.error("Telegram could not start: %s", type(exc).__name__)
+                with suppress(Exception):
+                    await channel.stop()
             else:
                 app.state.telegram = channel
                 mode = "webhook" if channel.uses_webhook else "long polling"

@@ -216,6 +216,8 @@ def test_the_webhook_refuses_requests_without_telegrams_secret(channels):
 
         good = {"X-Telegram-Bot-Api-Secret-Token": secret}
         assert httpx.post(webhook_url, content=b"{not json", headers=good).status_code == 400
+        for not_an_update in ({"foo": 1}, {"update_id": 1, "message": {"text": "no date"}}):
+            assert httpx.post(webhook_url, json=not_an_update, headers=good).status_code == 422
         accepted = httpx.post(webhook_url, content=json.dumps(update), headers=good)
         assert accepted.status_code == 200
         assert fake.wait_for_messages(chat, 1)[0]["text"] == escaped("greet", "fr")
