@@ -184,3 +184,20 @@ def test_the_websocket_closes_on_a_frame_too_big(client):
         with pytest.raises(WebSocketDisconnect) as closed:
             socket.receive_json()
     assert closed.value.code == 1009
+
+
+def test_a_telegram_bot_that_cannot_start_leaves_the_web_channels_running(tmp_path):
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'g.db'}",
+        engine_port=free_port(),
+        action_port=free_port(),
+        engine_token="t",
+        telegram_token="123:not-a-real-token",
+        # Nothing listens there: getMe fails as with a wrong address or no network.
+        telegram_api_url=f"http://127.0.0.1:{free_port()}/bot",
+    )
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        assert health.json()["telegram"] == "down"
+        assert client.get("/").status_code == 200
