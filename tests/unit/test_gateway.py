@@ -1,33 +1,30 @@
 """The gateway's contract: clear 4xx answers for bad input, a polite message when the engine is down."""
 
-import socket
-
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.i18n import text
+from bot.runner import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
 from bot.web.validation import MAX_TEXT_CHARS
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def client(tmp_path):
-    # Nothing listens on these ports: the engine and action server are down.
-    settings = Settings(
+def settings_without_engine(tmp_path, **extra) -> Settings:
+    """Nothing listens on these ports: the engine and action server are down."""
+    return Settings(
         database_url=f"sqlite:///{tmp_path / 'g.db'}",
         engine_port=free_port(),
         action_port=free_port(),
         engine_token="t",
         engine_timeout_seconds=2,
+        **extra,
     )
-    with TestClient(create_app(settings)) as test_client:
+
+
+@pytest.fixture
+def client(tmp_path):
+    with TestClient(create_app(settings_without_engine(tmp_path))) as test_client:
         yield test_client
 
 
@@ -187,11 +184,8 @@ def test_the_websocket_closes_on_a_frame_too_big(client):
 
 
 def test_a_telegram_bot_that_cannot_start_leaves_the_web_channels_running(tmp_path):
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
-        engine_port=free_port(),
-        action_port=free_port(),
-        engine_token="t",
+    settings = settings_without_engine(
+        tmp_path,
         telegram_token="123:not-a-real-token",
         # Nothing listens there: getMe fails as with a wrong address or no network.
         telegram_api_url=f"http://127.0.0.1:{free_port()}/bot",
