@@ -17,7 +17,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -42,6 +41,7 @@ from bot.runner import (
     action_server_command,
     base_env,
     engine_command,
+    free_port,
     gateway_command,
 )
 from bot.settings import PROJECT_ROOT, Settings
@@ -108,12 +108,6 @@ class Figures:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def group_rss_mb(pgid: int) -> float:

@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +25,13 @@ from bot.web.validation import MAX_FRAME_BYTES
 logger = logging.getLogger(__name__)
 
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a process to start on (tests, benchmark)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def rasa_url(url: str) -> str:

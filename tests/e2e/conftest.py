@@ -4,7 +4,6 @@ on free ports, with a temporary database (SQLite, then PostgreSQL) holding the s
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,17 +18,11 @@ from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
 from bot.db import engine_for
 from bot.db.migrate import upgrade
-from bot.runner import Stack
+from bot.runner import Stack, free_port
 from bot.settings import PROJECT_ROOT, Settings
 from tests.catalogue_data import shifted_seed
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

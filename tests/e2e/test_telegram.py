@@ -19,8 +19,8 @@ from bot.catalogue.queries import search_courses
 from bot.channels.telegram import MESSAGE_LIMIT
 from bot.db.models import localized
 from bot.i18n import text
-from bot.runner import gateway_command
-from tests.e2e.conftest import LONG_DESCRIPTION, free_port
+from bot.runner import free_port, gateway_command
+from tests.e2e.conftest import LONG_DESCRIPTION
 
 pytestmark = pytest.mark.e2e
 
