@@ -47,7 +47,7 @@ eval: $(ENGINE) $(MODEL) ## measure understanding on held-out and out-of-scope d
 	PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/nlu_eval.py evaluate --model models \
 		--out bench/results/nlu.json --markdown bench/results/nlu.md
 
-tune: $(APP) $(ENGINE) ## choose the fallback threshold on a validation split; writes bench/results/fallback.md
+tune: $(APP) $(ENGINE) $(MODEL) ## choose the fallback threshold on the validation set (bench/dev); writes bench/results/fallback.md
 	.venv/bin/python -m bench.tune_fallback
 
 compare: $(APP) $(ENGINE) ## compare NLU pipelines (config.yml and bench/pipelines/); writes bench/results/pipelines.*

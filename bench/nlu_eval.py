@@ -3,6 +3,9 @@
 Runs in the engine's environment (.venv-rasa): it loads a trained model and parses
 - the held-out set in tests/nlu/ (written apart from nlu/): per language, intent accuracy,
   macro-F1, `partner`/`course_topic` entity precision, recall and F1, the confusions;
+- the validation set in bench/dev/ (written apart from both): intent accuracy and macro-F1.
+  Choices (data, pipeline, fallback threshold) are made on it, so that the held-out set only
+  ever measures;
 - public sets that are all out of scope here (../shared/eval-data, never trained on): the share
   that ends as `nlu_fallback` or `out_of_scope` ("rejection");
 - parse latency. `measure` also times the model's load and its memory, for the comparison
@@ -25,6 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DATA = ROOT.parent / "shared" / "eval-data"
 HELD_OUT = ROOT / "tests" / "nlu"
+VALIDATION = ROOT / "bench" / "dev"
 REJECTED = {"nlu_fallback", "out_of_scope"}
 SCORED_ENTITIES = ("partner", "course_topic")
 LANGUAGES = ("fr", "nl", "en")
@@ -33,11 +37,11 @@ LANGUAGES = ("fr", "nl", "en")
 # --------------------------------------------------------------------------- data
 
 
-def held_out(language: str) -> list[dict[str, Any]]:
-    """Examples of tests/nlu/<language>.yml with their gold intent and entities."""
+def held_out(language: str, directory: Path = HELD_OUT) -> list[dict[str, Any]]:
+    """Examples of <directory>/<language>.yml with their gold intent and entities."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(HELD_OUT / f"{language}.yml"))
+    data = load_data(str(directory / f"{language}.yml"))
     examples = []
     for message in data.intent_examples:
         entities = {
@@ -141,6 +145,33 @@ def predicted_entities(result: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
+def scored_intents(gold: list[str], results: list[dict[str, Any]]) -> list[str]:
+    """The predicted intents, where declining an off-topic question counts as right, whether
+    as out_of_scope or as fallback."""
+    return [
+        "out_of_scope" if g == "out_of_scope" and r["intent"]["name"] in REJECTED
+        else r["intent"]["name"]
+        for g, r in zip(gold, results, strict=True)
+    ]  # fmt: skip
+
+
+def validation(agent: Any) -> dict[str, Any]:
+    figures = {}
+    for language in LANGUAGES:
+        examples = held_out(language, VALIDATION)
+        results, _ = parse_all(agent, [e["text"] for e in examples])
+        gold = [e["intent"] for e in examples]
+        predicted = scored_intents(gold, results)
+        figures[language] = {
+            "examples": len(examples),
+            "intent_accuracy": round(
+                sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
+            ),
+            "intent_macro_f1": round(macro_f1(gold, predicted), 3),
+        }
+    return figures
+
+
 def evaluate(agent: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"languages": {}, "out_of_scope": {}}
     all_latencies: list[float] = []
@@ -149,13 +180,7 @@ def evaluate(agent: Any) -> dict[str, Any]:
         results, latencies = parse_all(agent, [e["text"] for e in examples])
         all_latencies += latencies
         gold = [e["intent"] for e in examples]
-        # Declining an off-topic question is right, whether as out_of_scope or as fallback.
-        predicted = [
-            "out_of_scope"
-            if g == "out_of_scope" and r["intent"]["name"] in REJECTED
-            else r["intent"]["name"]
-            for g, r in zip(gold, results, strict=True)
-        ]
+        predicted = scored_intents(gold, results)
         confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
         mistakes = defaultdict(list)
         for example, p in zip(examples, predicted, strict=True):
@@ -188,6 +213,7 @@ def evaluate(agent: Any) -> dict[str, Any]:
             "rejection": round(rejected / len(texts), 3),
             "taken_for": dict(answered.most_common(5)),
         }
+    report["validation"] = validation(agent)
     report["language_identification"] = language_identification()
     report["parse_ms"] = {
         "p50": round(statistics.median(all_latencies), 2),
@@ -226,6 +252,18 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {language} | {figures['intent_accuracy']:.3f} | {figures['intent_macro_f1']:.3f} "
             f"| {entities['partner']['f1']:.3f} | {entities['course_topic']['f1']:.3f} |"
+        )
+    lines += [
+        "",
+        "Validation set (bench/dev/, where choices are made):",
+        "",
+        "| language | utterances | intent accuracy | intent macro-F1 |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for language, figures in report["validation"].items():
+        lines.append(
+            f"| {language} | {figures['examples']} | {figures['intent_accuracy']:.3f} "
+            f"| {figures['intent_macro_f1']:.3f} |"
         )
     lines += ["", "| out-of-scope set | utterances | rejected |", "| --- | ---: | ---: |"]
     for name, figures in report["out_of_scope"].items():

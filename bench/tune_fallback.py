@@ -1,9 +1,11 @@
 """`make tune`: choose the FallbackClassifier threshold on validation data, never on test sets.
 
-Splits nlu/ 80/20 (fixed seed), trains the NLU on the 80 %, then reads the raw top intent and
-its confidence for the 20 % (in scope) and for the public validation sets that are all out of
-scope (CLINC150 oos_val, xSID nl.valid). For each threshold: the in-scope share answered with
-the right intent, and the out-of-scope share declined. Writes bench/results/fallback.md.
+Reads the trained model's raw top intent and its confidence for the validation set bench/dev/
+(written apart from nlu/ and tests/nlu/, in scope) and for the public validation sets that are
+all out of scope (CLINC150 oos_val, xSID nl.valid). For each threshold: the in-scope share
+answered with the right intent, and the out-of-scope share declined. The threshold only acts
+after the classifier, so the model in models/ serves for every threshold. Writes
+bench/results/fallback.md.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+VALIDATION = ROOT / "bench" / "dev"
 ENV = {
     **os.environ,
     "RASA_TELEMETRY_ENABLED": "false",
@@ -35,27 +37,14 @@ def top(ranking: list[list]) -> tuple[str, float]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guidance-tune-") as tmp:
-        work = Path(tmp)
-        subprocess.run(
-            [str(RASA), "data", "split", "nlu", "-u", "nlu", "--training-fraction", "0.8",
-             "--random-seed", "42", "--out", str(work / "split")],
-            cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        split = work / "split"
-        train = next(split.glob("training_data*.yml"))
-        validation = next(split.glob("test_data*.yml"))
-        subprocess.run(
-            [str(RASA), "train", "nlu", "--nlu", str(train), "--config", "config.yml",
-             "--out", str(work / "model"), "--quiet"],
-            cwd=ROOT, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        confidences = Path(tmp) / "confidences.json"
         subprocess.run(
             [str(ROOT / ".venv-rasa" / "bin" / "python"), str(ROOT / "bench" / "nlu_eval.py"),
-             "confidences", "--model", str(work / "model"), "--data", str(validation),
-             "--out", str(work / "confidences.json")],
+             "confidences", "--model", str(ROOT / "models"), "--data", str(VALIDATION),
+             "--out", str(confidences)],
             cwd=ROOT, env=ENV, check=True, capture_output=True, text=True,
         )  # fmt: skip
-        raw = json.loads((work / "confidences.json").read_text(encoding="utf-8"))
+        raw = json.loads(confidences.read_text(encoding="utf-8"))
     in_scope = [(item["gold"], *top(item["ranking"])) for item in raw["in_scope"]]
     out_of_scope = [top(r) for rankings in raw["out_of_scope"].values() for r in rankings]
     rows = []
@@ -73,7 +62,7 @@ def main() -> None:
         rows.append((threshold, right / len(in_scope), declined / len(out_of_scope)))
     best = max(rows, key=lambda r: min(r[1], r[2]))
     lines = [
-        f"Validation: {len(in_scope)} in-scope utterances (20 % of nlu/, seed 42) and "
+        f"Validation: {len(in_scope)} in-scope utterances (bench/dev/) and "
         f"{len(out_of_scope)} out-of-scope ones (CLINC150 oos_val, xSID nl.valid).",
         "",
         "| threshold | in scope answered right | out of scope declined |",

@@ -1,4 +1,6 @@
-"""The held-out NLU set in tests/nlu/ stays apart from the training data in nlu/."""
+"""The held-out NLU set in tests/nlu/ and the validation set in bench/dev/ stay apart from the
+training data in nlu/ and from each other: the held-out set measures, the validation set is where
+choices are made, and neither may be learnt by heart."""
 
 import re
 import unicodedata
@@ -54,3 +56,25 @@ def test_every_intent_has_at_least_15_test_utterances(language):
         intent for intent, _ in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
     )
     assert counts and min(counts.values()) >= 15, counts
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_validation_utterance_is_in_the_training_or_held_out_data(language):
+    validation = examples(PROJECT_ROOT / "bench" / "dev" / f"{language}.yml")
+    held_out = {
+        normalised(text) for _, text in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
+    }
+    seen = training_texts() | held_out
+    leaked = sorted({text for _, text in validation if normalised(text) in seen})
+    assert leaked == [], f"{len(leaked)} validation utterances are seen elsewhere: {leaked[:10]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_validation_set_covers_every_held_out_intent(language):
+    validation = Counter(
+        intent for intent, _ in examples(PROJECT_ROOT / "bench" / "dev" / f"{language}.yml")
+    )
+    held_out = {
+        intent for intent, _ in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
+    }
+    assert held_out <= set(validation), held_out - set(validation)
