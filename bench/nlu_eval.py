@@ -85,6 +85,9 @@ VALIDATION_OUT_OF_SCOPE = {
 
 
 def load_agent(model: str) -> Any:
+    # config.yml names a component of ours (bot.intent_classifier), found from the project root.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent
     from rasa.model import get_latest_model
 
