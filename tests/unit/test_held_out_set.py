@@ -42,39 +42,38 @@ def training_texts() -> set[str]:
     }
 
 
+def held_out(language: str) -> list[tuple[str, str]]:
+    return examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
+
+
+def validation(language: str) -> list[tuple[str, str]]:
+    return examples(PROJECT_ROOT / "bench" / "dev" / f"{language}.yml")
+
+
+def found_in(utterances: list[tuple[str, str]], seen: set[str]) -> list[str]:
+    return sorted({text for _, text in utterances if normalised(text) in seen})
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_test_utterance_is_in_the_training_data(language):
-    held_out = examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
-    training = training_texts()
-    leaked = sorted({text for _, text in held_out if normalised(text) in training})
+    leaked = found_in(held_out(language), training_texts())
     assert leaked == [], f"{len(leaked)} held-out utterances are also training data: {leaked[:10]}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_intent_has_at_least_15_test_utterances(language):
-    counts = Counter(
-        intent for intent, _ in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
-    )
+    counts = Counter(intent for intent, _ in held_out(language))
     assert counts and min(counts.values()) >= 15, counts
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_validation_utterance_is_in_the_training_or_held_out_data(language):
-    validation = examples(PROJECT_ROOT / "bench" / "dev" / f"{language}.yml")
-    held_out = {
-        normalised(text) for _, text in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
-    }
-    seen = training_texts() | held_out
-    leaked = sorted({text for _, text in validation if normalised(text) in seen})
+    seen = training_texts() | {normalised(text) for _, text in held_out(language)}
+    leaked = found_in(validation(language), seen)
     assert leaked == [], f"{len(leaked)} validation utterances are seen elsewhere: {leaked[:10]}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_validation_set_covers_every_held_out_intent(language):
-    validation = Counter(
-        intent for intent, _ in examples(PROJECT_ROOT / "bench" / "dev" / f"{language}.yml")
-    )
-    held_out = {
-        intent for intent, _ in examples(PROJECT_ROOT / "tests" / "nlu" / f"{language}.yml")
-    }
-    assert held_out <= set(validation), held_out - set(validation)
+    missing = {intent for intent, _ in held_out(language)} - {i for i, _ in validation(language)}
+    assert missing == set(), missing
