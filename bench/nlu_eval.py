@@ -9,7 +9,8 @@ Runs in the engine's environment (.venv-rasa): it loads a trained model and pars
 - public sets that are all out of scope here (../shared/eval-data, never trained on): the share
   that ends as `nlu_fallback` or `out_of_scope` ("rejection");
 - parse latency. `measure` also times the model's load and its memory, for the comparison
-  of pipelines; `confidences` gives raw predictions for tuning the fallback threshold.
+  of pipelines; `confidences` gives raw predictions for tuning the fallback threshold; `parse`
+  prints what the model makes of a few messages, for tests.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ VALIDATION_OUT_OF_SCOPE = {
 
 
 def load_agent(model: str) -> Any:
-    # config.yml names a component of ours (bot.intent_classifier), found from the project root.
+    # config.yml names a component of ours (bot.nlu_components), found from the project root.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent
@@ -300,16 +301,21 @@ def rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["evaluate", "measure", "confidences"])
+    parser.add_argument("command", choices=["evaluate", "measure", "confidences", "parse"])
     parser.add_argument("--model", default=str(ROOT / "models"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--data", type=Path, help="NLU file whose examples to parse (confidences)")
+    parser.add_argument("--text", action="append", default=[], help="a message to parse (parse)")
     args = parser.parse_args()
     started = time.perf_counter()
     agent = load_agent(args.model)
     asyncio.run(agent.parse_message("hello"))
     load_seconds = time.perf_counter() - started
+    if args.command == "parse":
+        results, _ = parse_all(agent, args.text)
+        sys.stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
+        return
     if args.command == "confidences":
         from rasa.shared.nlu.training_data.loading import load_data
 

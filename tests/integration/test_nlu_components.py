@@ -1,0 +1,58 @@
+"""Our own NLU components (bot/nlu_components.py) and answer patterns, in the trained model:
+what the engine makes of messages where a word means something else than usual."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+
+RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+MESSAGES = {
+    "are you an AI?": ("bot_challenge", set()),
+    "t'es une IA ou quoi": ("bot_challenge", set()),
+    "ben je een AI?": ("bot_challenge", set()),
+    "is there an AI training at BeCode?": (
+        None,
+        {("course_topic", "data_ai"), ("partner", "becode")},
+    ),
+    "please delete my account and data": ("delete_my_data", set()),
+    "a data course please": (None, {("course_topic", "data_ai")}),
+    "someone.else@example.org": ("inform", set()),
+    "my email is sarah_m2003@outlook.com": ("inform", set()),
+    "une formation outlook ?": (None, {("course_topic", "digital_basics")}),
+    "Javier": ("inform", set()),
+    "+32 486 11 22 33": ("inform", set()),
+}
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, dict]:
+    if not RASA_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
+        pytest.fail("no engine environment or trained model: run `make train` (make test does)")
+    texts = [arg for text in MESSAGES for arg in ("--text", text)]
+    result = subprocess.run(
+        [str(RASA_PYTHON), str(PROJECT_ROOT / "bench" / "nlu_eval.py"), "parse",
+         "--model", str(PROJECT_ROOT / "models"), *texts],
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(zip(MESSAGES, json.loads(result.stdout.splitlines()[-1]), strict=True))
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_the_engine_reads_the_message_for_what_it_is(parsed, text):
+    intent, entities = MESSAGES[text]
+    result = parsed[text]
+    found = {
+        (e["entity"], e["value"])
+        for e in result["entities"]
+        if e["entity"] in ("partner", "course_topic")
+    }
+    assert found == entities, result["entities"]
+    if intent:
+        assert result["intent"]["name"] == intent, result["intent_ranking"][:3]
