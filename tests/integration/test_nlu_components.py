@@ -25,6 +25,11 @@ MESSAGES = {
     "someone.else@example.org": ("inform", set()),
     "my email is sarah_m2003@outlook.com": ("inform", set()),
     "une formation outlook ?": (None, {("course_topic", "digital_basics")}),
+    "ik zoek een cybersecurityopleiding": (None, {("course_topic", "cybersecurity")}),
+    "is er een webontwikkelingscursus bij BeCode": (
+        None,
+        {("course_topic", "web_development"), ("partner", "becode")},
+    ),
     "Javier": ("inform", set()),
     "+32 486 11 22 33": ("inform", set()),
 }
