@@ -16,7 +16,8 @@ MODEL := models/.trained
 UV := .venv/bin/uv
 RASA := PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
 GUIDANCE := .venv/bin/guidance
-TRAINING_DATA := domain.yml config.yml $(shell find nlu -name '*.yml' 2>/dev/null)
+# Directories too: removing a file changes only its directory's time.
+TRAINING_DATA := domain.yml config.yml $(shell find nlu -name '*.yml' -o -type d 2>/dev/null)
 SEED := catalogue/seed.yml
 
 .DEFAULT_GOAL := help
