@@ -12,6 +12,7 @@ import pytest
 from bot.settings import PROJECT_ROOT
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+ANSWER_PATTERNS = {"first_name", "email_address", "phone_number"}
 MESSAGES = {
     "are you an AI?": ("bot_challenge", set()),
     "t'es une IA ou quoi": ("bot_challenge", set()),
@@ -59,5 +60,7 @@ def test_the_engine_reads_the_message_for_what_it_is(parsed, text):
         if e["entity"] in ("partner", "course_topic")
     }
     assert found == entities, result["entities"]
+    # nlu/answer_patterns.yml gives features, never entities.
+    assert not {e["entity"] for e in result["entities"]} & ANSWER_PATTERNS, result["entities"]
     if intent:
         assert result["intent"]["name"] == intent, result["intent_ranking"][:3]
