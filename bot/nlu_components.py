@@ -9,9 +9,13 @@ the same data, unweighted classes declined 4 more points of CLINC150 oos_val and
 nl.valid, and answered as many of the validation set (bench/dev) right or more (README,
 "Understanding").
 
+`TypoTolerantEntityExtractor` finds the partners and topics that the lookup tables miss because
+of a typo ("cybersecrity", "javscript", "machien learning").
+
 `IntentEntityFilter` drops the entities that mean nothing for the predicted intent.
 """
 
+import json
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,6 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -79,3 +84,151 @@ class IntentEntityFilter(GraphComponent, EntityExtractorMixin):
                 kept = [e for e in message.get("entities") or [] if e["entity"] not in dropped]
                 message.set("entities", kept, add_to_output=True)
         return messages
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (a swap of two neighbours counts one), or limit + 1 as soon
+    as it is sure to exceed limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class TypoTolerantEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Matches runs of one to three words against the lookup tables of `entities`, allowing one
+    typo in names of 6 to 9 letters and two from 10 letters on.
+
+    Only words that never occur in the training data are taken for typos: a real word ("could",
+    "design") is never read as a misspelt topic. A match must point to one value only, and it is
+    given as that value (the synonyms of the training data), next to what the regexes found.
+    """
+
+    VOCABULARY_FILE = "typo_tolerant_vocabulary.json"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"entities": ["partner", "course_topic"]}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        names: dict[str, dict[str, str]] | None = None,
+        known_words: set[str] | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.names = names or {}  # entity → {name as written in the lookup: value}
+        self.known_words = known_words or set()
+        # A typo rarely hits both ends of a name: candidates share its length (give or take the
+        # typos) and its first two or last two letters, which keeps parsing fast.
+        self.candidates: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
+        for entity, entity_names in self.names.items():
+            for name, value in entity_names.items():
+                for end in {name[:2], name[-2:]}:
+                    self.candidates.setdefault((len(name), end), []).append((name, entity, value))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TypoTolerantEntityExtractor":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        synonyms = {k.lower(): v for k, v in training_data.entity_synonyms.items()}
+        for table in training_data.lookup_tables:
+            if table["name"] in self.config["entities"]:
+                self.names[table["name"]] = {
+                    name.lower(): synonyms.get(name.lower(), name.lower())
+                    for name in table["elements"]
+                    if len(name) >= 6
+                }
+        self.known_words = {
+            token.text.lower()
+            for example in training_data.training_examples
+            for token in example.get("text_tokens") or []
+        }
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.VOCABULARY_FILE).write_text(
+                json.dumps({"names": self.names, "known_words": sorted(self.known_words)}),
+                encoding="utf-8",
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TypoTolerantEntityExtractor":
+        try:
+            with model_storage.read_from(resource) as directory:
+                saved = json.loads((directory / cls.VOCABULARY_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, saved["names"], set(saved["known_words"]))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = list(message.get("entities") or [])
+            taken = [(e["start"], e["end"]) for e in entities]
+            tokens = message.get("text_tokens") or []
+            for size in (3, 2, 1):
+                for first in range(len(tokens) - size + 1):
+                    run = tokens[first : first + size]
+                    start, end = run[0].start, run[-1].end
+                    if any(start < e and s < end for s, e in taken):
+                        continue
+                    words = [t.text.lower() for t in run]
+                    if all(word in self.known_words for word in words):
+                        continue
+                    found = self._match(" ".join(words))
+                    if found:
+                        entity, value = found
+                        taken.append((start, end))
+                        entities.append(
+                            {
+                                "entity": entity,
+                                "start": start,
+                                "end": end,
+                                "value": value,
+                                "confidence_entity": 1.0,
+                                "extractor": self.__class__.__name__,
+                            }
+                        )
+            message.set("entities", entities, add_to_output=True)
+        return messages
+
+    def _match(self, text: str) -> tuple[str, str] | None:
+        if len(text) < 6:
+            return None
+        limit = 1 if len(text) < 10 else 2
+        found = {
+            (entity, value)
+            for length in range(len(text) - limit, len(text) + limit + 1)
+            for end in {text[:2], text[-2:]}
+            for name, entity, value in self.candidates.get((length, end), ())
+            if edit_distance(text, name, limit) <= limit
+        }
+        return found.pop() if len(found) == 1 else None

@@ -1,5 +1,6 @@
 """Our own NLU components (bot/nlu_components.py) and answer patterns, in the trained model:
-what the engine makes of messages where a word means something else than usual."""
+what the engine makes of messages where a word means something else than usual, or is
+misspelt."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ MESSAGES = {
         None,
         {("course_topic", "web_development"), ("partner", "becode")},
     ),
+    "ik wil een cybersecrity opleiding": (None, {("course_topic", "cybersecurity")}),
+    "is er een javscript cursus in brussel": (None, {("course_topic", "web_development")}),
+    "do i need maths for machien learning": (None, {("course_topic", "data_ai")}),
+    "could claude help me with my homework": (None, set()),
     "Javier": ("inform", set()),
     "+32 486 11 22 33": ("inform", set()),
 }
