@@ -3,7 +3,8 @@
 Runs in the engine's environment (.venv-rasa): it loads a trained model and parses
 - the held-out set in tests/nlu/ (written apart from nlu/): per language, intent accuracy,
   macro-F1, `partner`/`course_topic` entity precision, recall and F1, the confusions;
-- the validation set in bench/dev/ (written apart from both): intent accuracy and macro-F1.
+- the validation set in bench/dev/ (written apart from both): intent accuracy, macro-F1 and
+  entity F1.
   Choices (data, pipeline, fallback threshold) are made on it, so that the held-out set only
   ever measures;
 - public sets that are all out of scope here (../shared/eval-data, never trained on): the share
@@ -172,6 +173,9 @@ def validation(agent: Any) -> dict[str, Any]:
                 sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
             ),
             "intent_macro_f1": round(macro_f1(gold, predicted), 3),
+            "entities": entity_scores(
+                [e["entities"] for e in examples], [predicted_entities(r) for r in results]
+            ),
         }
     return figures
 
@@ -261,13 +265,15 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Validation set (bench/dev/, where choices are made):",
         "",
-        "| language | utterances | intent accuracy | intent macro-F1 |",
-        "| --- | ---: | ---: | ---: |",
+        "| language | utterances | intent accuracy | intent macro-F1 | partner F1 | course_topic F1 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for language, figures in report["validation"].items():
+        entities = figures["entities"]
         lines.append(
             f"| {language} | {figures['examples']} | {figures['intent_accuracy']:.3f} "
-            f"| {figures['intent_macro_f1']:.3f} |"
+            f"| {figures['intent_macro_f1']:.3f} | {entities['partner']['f1']:.3f} "
+            f"| {entities['course_topic']['f1']:.3f} |"
         )
     lines += ["", "| out-of-scope set | utterances | rejected |", "| --- | ---: | ---: |"]
     for name, figures in report["out_of_scope"].items():
