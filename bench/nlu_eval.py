@@ -160,23 +160,32 @@ def scored_intents(gold: list[str], results: list[dict[str, Any]]) -> list[str]:
     ]  # fmt: skip
 
 
+def scored_set(agent: Any, language: str, directory: Path) -> dict[str, Any]:
+    """Intent and entity figures of one language's set; `predicted` and `latencies` for more."""
+    examples = held_out(language, directory)
+    results, latencies = parse_all(agent, [e["text"] for e in examples])
+    gold = [e["intent"] for e in examples]
+    predicted = scored_intents(gold, results)
+    return {
+        "examples": len(examples),
+        "intent_accuracy": round(
+            sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
+        ),
+        "intent_macro_f1": round(macro_f1(gold, predicted), 3),
+        "entities": entity_scores(
+            [e["entities"] for e in examples], [predicted_entities(r) for r in results]
+        ),
+        "predicted": list(zip(examples, predicted, strict=True)),
+        "latencies": latencies,
+    }
+
+
 def validation(agent: Any) -> dict[str, Any]:
     figures = {}
     for language in LANGUAGES:
-        examples = held_out(language, VALIDATION)
-        results, _ = parse_all(agent, [e["text"] for e in examples])
-        gold = [e["intent"] for e in examples]
-        predicted = scored_intents(gold, results)
-        figures[language] = {
-            "examples": len(examples),
-            "intent_accuracy": round(
-                sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
-            ),
-            "intent_macro_f1": round(macro_f1(gold, predicted), 3),
-            "entities": entity_scores(
-                [e["entities"] for e in examples], [predicted_entities(r) for r in results]
-            ),
-        }
+        scored = scored_set(agent, language, VALIDATION)
+        del scored["predicted"], scored["latencies"]
+        figures[language] = scored
     return figures
 
 
@@ -184,25 +193,16 @@ def evaluate(agent: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"languages": {}, "out_of_scope": {}}
     all_latencies: list[float] = []
     for language in LANGUAGES:
-        examples = held_out(language)
-        results, latencies = parse_all(agent, [e["text"] for e in examples])
-        all_latencies += latencies
-        gold = [e["intent"] for e in examples]
-        predicted = scored_intents(gold, results)
-        confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+        scored = scored_set(agent, language, HELD_OUT)
+        all_latencies += scored.pop("latencies")
+        predicted = scored.pop("predicted")
+        confusions = Counter((e["intent"], p) for e, p in predicted if e["intent"] != p)
         mistakes = defaultdict(list)
-        for example, p in zip(examples, predicted, strict=True):
+        for example, p in predicted:
             if example["intent"] != p:
                 mistakes[f"{example['intent']} → {p}"].append(example["text"])
         report["languages"][language] = {
-            "examples": len(examples),
-            "intent_accuracy": round(
-                sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
-            ),
-            "intent_macro_f1": round(macro_f1(gold, predicted), 3),
-            "entities": entity_scores(
-                [e["entities"] for e in examples], [predicted_entities(r) for r in results]
-            ),
+            **scored,
             "confusions": [
                 {"gold": g, "predicted": p, "count": n, "examples": mistakes[f"{g} → {p}"][:3]}
                 for (g, p), n in confusions.most_common(15)
@@ -250,31 +250,29 @@ def language_identification() -> dict[str, Any]:
     return figures
 
 
-def markdown(report: dict[str, Any]) -> str:
+def language_table(by_language: dict[str, Any]) -> list[str]:
     lines = [
-        "| language | intent accuracy | intent macro-F1 | partner F1 | course_topic F1 |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    for language, figures in report["languages"].items():
-        entities = figures["entities"]
-        lines.append(
-            f"| {language} | {figures['intent_accuracy']:.3f} | {figures['intent_macro_f1']:.3f} "
-            f"| {entities['partner']['f1']:.3f} | {entities['course_topic']['f1']:.3f} |"
-        )
-    lines += [
-        "",
-        "Validation set (bench/dev/, where choices are made):",
-        "",
         "| language | utterances | intent accuracy | intent macro-F1 | partner F1 | course_topic F1 |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for language, figures in report["validation"].items():
+    for language, figures in by_language.items():
         entities = figures["entities"]
         lines.append(
             f"| {language} | {figures['examples']} | {figures['intent_accuracy']:.3f} "
             f"| {figures['intent_macro_f1']:.3f} | {entities['partner']['f1']:.3f} "
             f"| {entities['course_topic']['f1']:.3f} |"
         )
+    return lines
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        *language_table(report["languages"]),
+        "",
+        "Validation set (bench/dev/, where choices are made):",
+        "",
+        *language_table(report["validation"]),
+    ]
     lines += ["", "| out-of-scope set | utterances | rejected |", "| --- | ---: | ---: |"]
     for name, figures in report["out_of_scope"].items():
         lines.append(f"| {name} | {figures['utterances']} | {figures['rejection']:.3f} |")

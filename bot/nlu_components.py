@@ -54,18 +54,11 @@ class WeightedLogisticRegressionClassifier(LogisticRegressionClassifier):
             )
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class IntentEntityFilter(GraphComponent, EntityExtractorMixin):
-    """Drops the entities that mean nothing for the predicted intent (`drop`: intent → entity
-    names). "Are you an AI?" asks about the assistant, not the data/AI trainings, and "delete my
-    data" about the person's data: their `course_topic` would be noise for the actions."""
+class BuiltFromConfig(GraphComponent):
+    """A component whose constructor takes Rasa's config, model storage and resource."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"drop": {}}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.drop = {intent: set(names) for intent, names in (config.get("drop") or {}).items()}
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource):
+        raise NotImplementedError
 
     @classmethod
     def create(
@@ -74,8 +67,22 @@ class IntentEntityFilter(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "IntentEntityFilter":
-        return cls(config)
+    ) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class IntentEntityFilter(BuiltFromConfig, EntityExtractorMixin):
+    """Drops the entities that mean nothing for the predicted intent (`drop`: intent → entity
+    names). "Are you an AI?" asks about the assistant, not the data/AI trainings, and "delete my
+    data" about the person's data: their `course_topic` would be noise for the actions."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"drop": {}}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource):
+        self.drop = {intent: set(names) for intent, names in (config.get("drop") or {}).items()}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -106,7 +113,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class TypoTolerantEntityExtractor(GraphComponent, EntityExtractorMixin):
+class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
     """Matches runs of one to three words against the lookup tables of `entities`, allowing one
     typo in names of 6 to 9 letters and two from 10 letters on.
 
@@ -141,16 +148,6 @@ class TypoTolerantEntityExtractor(GraphComponent, EntityExtractorMixin):
             for name, value in entity_names.items():
                 for end in {name[:2], name[-2:]}:
                     self.candidates.setdefault((len(name), end), []).append((name, entity, value))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "TypoTolerantEntityExtractor":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         synonyms = {k.lower(): v for k, v in training_data.entity_synonyms.items()}
