@@ -39,7 +39,7 @@ LANGUAGES = ("fr", "nl", "en")
 # --------------------------------------------------------------------------- data
 
 
-def held_out(language: str, directory: Path = HELD_OUT) -> list[dict[str, Any]]:
+def labelled(language: str, directory: Path = HELD_OUT) -> list[dict[str, Any]]:
     """Examples of <directory>/<language>.yml with their gold intent and entities."""
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -160,13 +160,16 @@ def scored_intents(gold: list[str], results: list[dict[str, Any]]) -> list[str]:
     ]  # fmt: skip
 
 
-def scored_set(agent: Any, language: str, directory: Path) -> dict[str, Any]:
-    """Intent and entity figures of one language's set; `predicted` and `latencies` for more."""
-    examples = held_out(language, directory)
+def scored_set(
+    agent: Any, language: str, directory: Path
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], str]], list[float]]:
+    """Intent and entity figures of one language's set, each example with its predicted intent,
+    and the parse latencies."""
+    examples = labelled(language, directory)
     results, latencies = parse_all(agent, [e["text"] for e in examples])
     gold = [e["intent"] for e in examples]
     predicted = scored_intents(gold, results)
-    return {
+    figures = {
         "examples": len(examples),
         "intent_accuracy": round(
             sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 3
@@ -175,34 +178,27 @@ def scored_set(agent: Any, language: str, directory: Path) -> dict[str, Any]:
         "entities": entity_scores(
             [e["entities"] for e in examples], [predicted_entities(r) for r in results]
         ),
-        "predicted": list(zip(examples, predicted, strict=True)),
-        "latencies": latencies,
     }
+    return figures, list(zip(examples, predicted, strict=True)), latencies
 
 
 def validation(agent: Any) -> dict[str, Any]:
-    figures = {}
-    for language in LANGUAGES:
-        scored = scored_set(agent, language, VALIDATION)
-        del scored["predicted"], scored["latencies"]
-        figures[language] = scored
-    return figures
+    return {language: scored_set(agent, language, VALIDATION)[0] for language in LANGUAGES}
 
 
 def evaluate(agent: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"languages": {}, "out_of_scope": {}}
     all_latencies: list[float] = []
     for language in LANGUAGES:
-        scored = scored_set(agent, language, HELD_OUT)
-        all_latencies += scored.pop("latencies")
-        predicted = scored.pop("predicted")
+        figures, predicted, latencies = scored_set(agent, language, HELD_OUT)
+        all_latencies += latencies
         confusions = Counter((e["intent"], p) for e, p in predicted if e["intent"] != p)
         mistakes = defaultdict(list)
         for example, p in predicted:
             if example["intent"] != p:
                 mistakes[f"{example['intent']} → {p}"].append(example["text"])
         report["languages"][language] = {
-            **scored,
+            **figures,
             "confusions": [
                 {"gold": g, "predicted": p, "count": n, "examples": mistakes[f"{g} → {p}"][:3]}
                 for (g, p), n in confusions.most_common(15)
@@ -239,7 +235,7 @@ def language_identification() -> dict[str, Any]:
 
     figures = {}
     for language in LANGUAGES:
-        texts = [e["text"] for e in held_out(language)]
+        texts = [e["text"] for e in labelled(language)]
         for margin in (1.0, 3.0):
             found = [detect_language(t, margin=margin) for t in texts]
             figures[f"{language}_margin_{margin:g}"] = {

@@ -5,14 +5,11 @@ misspelt."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from tests.integration.nlu_engine import run_nlu_eval
 
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 ANSWER_PATTERNS = {"first_name", "email_address", "phone_number"}
 MESSAGES = {
     "are you an AI?": ("bot_challenge", set()),
@@ -43,16 +40,9 @@ MESSAGES = {
 
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, dict]:
-    if not RASA_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("no engine environment or trained model: run `make train` (make test does)")
     texts = [arg for text in MESSAGES for arg in ("--text", text)]
-    result = subprocess.run(
-        [str(RASA_PYTHON), str(PROJECT_ROOT / "bench" / "nlu_eval.py"), "parse",
-         "--model", str(PROJECT_ROOT / "models"), *texts],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return dict(zip(MESSAGES, json.loads(result.stdout.splitlines()[-1]), strict=True))
+    results = json.loads(run_nlu_eval("parse", *texts).splitlines()[-1])
+    return dict(zip(MESSAGES, results, strict=True))
 
 
 @pytest.mark.parametrize("text", MESSAGES)

@@ -7,14 +7,11 @@ training data or pipeline cannot make the assistant worse without a failing test
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from tests.integration.nlu_engine import run_nlu_eval
 
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 FLOORS = {
     "intent_accuracy": 0.88,
     "intent_macro_f1": 0.90,
@@ -28,15 +25,8 @@ FLOORS = {
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:
-    if not RASA_PYTHON.exists() or not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
-        pytest.fail("no engine environment or trained model: run `make train` (make test does)")
     out = tmp_path_factory.mktemp("nlu") / "nlu.json"
-    subprocess.run(
-        [str(RASA_PYTHON), str(PROJECT_ROOT / "bench" / "nlu_eval.py"), "evaluate",
-         "--model", str(PROJECT_ROOT / "models"), "--out", str(out)],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        check=True, capture_output=True,
-    )  # fmt: skip
+    run_nlu_eval("evaluate", "--out", str(out))
     return json.loads(out.read_text(encoding="utf-8"))
 
 
