@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.nlu_engine import run_nlu_eval
 
-ANSWER_PATTERNS = {"first_name", "email_address", "phone_number"}
+ANSWER_PATTERNS = {"first_name", "email_address", "phone_number", "commune"}
 MESSAGES = {
     "are you an AI?": ("bot_challenge", set()),
     "t'es une IA ou quoi": ("bot_challenge", set()),

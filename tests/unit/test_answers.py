@@ -1,9 +1,17 @@
 """Reading the answers people give to the pre-registration questions."""
 
 import pytest
+import yaml
 
-from bot.answers import read_age, read_first_name, read_postcode, read_yes_no_unknown
+from bot.answers import (
+    BRUSSELS_POSTCODES,
+    read_age,
+    read_first_name,
+    read_postcode,
+    read_yes_no_unknown,
+)
 from bot.registration import mask_contact, normalise_contact, parse_reference
+from bot.settings import PROJECT_ROOT
 
 
 @pytest.mark.parametrize(
@@ -86,6 +94,17 @@ def test_yes_no_unknown(answer, value):
 )
 def test_postcodes(answer, postcode):
     assert read_postcode(answer) == postcode
+
+
+def test_the_engine_knows_every_commune_the_form_reads():
+    # nlu/answer_patterns.yml tells the classifier that a commune alone answers the form; a
+    # commune the form reads but the classifier does not know would be taken for something else.
+    # Brussels itself and "forest" (an English word) are left out of the lookup on purpose.
+    document = yaml.safe_load((PROJECT_ROOT / "nlu" / "answer_patterns.yml").read_text("utf-8"))
+    (lookup,) = [block for block in document["nlu"] if block.get("lookup") == "commune"]
+    known = {line[2:].strip() for line in lookup["examples"].splitlines() if line.strip()}
+    left_out = {"bruxelles", "brussel", "brussels", "forest"}
+    assert set(BRUSSELS_POSTCODES) - left_out - known == set()
 
 
 @pytest.mark.parametrize(
