@@ -13,10 +13,10 @@ import pytest
 from tests.integration.nlu_engine import run_nlu_eval
 
 FLOORS = {
-    "intent_accuracy": 0.88,
-    "intent_macro_f1": 0.90,
+    "intent_accuracy": 0.92,
+    "intent_macro_f1": 0.93,
     "partner_f1": 0.97,
-    "course_topic_f1": 0.90,
+    "course_topic_f1": 0.93,
     "clinc150_oos_test": 0.90,
     "xsid_nl_test": 0.96,
     "parse_p95_ms": 25.0,
