@@ -77,8 +77,12 @@ OUT_OF_SCOPE_SETS = {
     "xsid_nl_test": lambda: xsid("nl.test.conll"),
     "xsid_en_test": lambda: xsid("en.test.conll"),
 }
+# CLINC150's out-of-scope training split is never trained on either, so it joins oos_val: with
+# 100 utterances alone, one message moved the rejection rate by a whole point.
 VALIDATION_OUT_OF_SCOPE = {
-    "clinc150_oos_val": lambda: clinc("oos_val", in_scope=False),
+    "clinc150_oos_train_and_val": lambda: (
+        clinc("oos_train", in_scope=False) + clinc("oos_val", in_scope=False)
+    ),
     "xsid_nl_valid": lambda: xsid("nl.valid.conll"),
 }
 

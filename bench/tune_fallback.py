@@ -2,7 +2,7 @@
 
 Reads the trained model's raw top intent and its confidence for the validation set bench/dev/
 (written apart from nlu/ and tests/nlu/, in scope) and for the public validation sets that are
-all out of scope (CLINC150 oos_val, xSID nl.valid). For each threshold: the in-scope share
+all out of scope (CLINC150 oos_train and oos_val, xSID nl.valid). For each threshold: the in-scope share
 answered with the right intent, and the out-of-scope share declined. The threshold only acts
 after the classifier, so the model in models/ serves for every threshold. Writes
 bench/results/fallback.md.
