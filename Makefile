@@ -16,8 +16,10 @@ MODEL := models/.trained
 UV := .venv/bin/uv
 RASA := PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
 GUIDANCE := .venv/bin/guidance
-# Directories too: removing a file changes only its directory's time.
-TRAINING_DATA := domain.yml config.yml $(shell find nlu -name '*.yml' -o -type d 2>/dev/null)
+# Directories too: removing a file changes only its directory's time. Our NLU components are
+# part of the model as well.
+TRAINING_DATA := domain.yml config.yml bot/nlu_components.py \
+	$(shell find nlu -name '*.yml' -o -type d 2>/dev/null)
 SEED := catalogue/seed.yml
 
 .DEFAULT_GOAL := help
@@ -48,7 +50,7 @@ eval: $(ENGINE) $(MODEL) ## measure understanding on held-out and out-of-scope d
 	PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/nlu_eval.py evaluate --model models \
 		--out bench/results/nlu.json --markdown bench/results/nlu.md
 
-tune: $(APP) $(ENGINE) $(MODEL) ## choose the fallback threshold on the validation set (bench/dev); writes bench/results/fallback.md
+tune: $(APP) $(ENGINE) $(MODEL) ## choose the fallback thresholds on the validation sets (bench/dev, CLINC150, xSID); writes bench/results/fallback.md
 	.venv/bin/python -m bench.tune_fallback
 
 compare: $(APP) $(ENGINE) ## compare NLU pipelines (config.yml and bench/pipelines/); writes bench/results/pipelines.*

@@ -5,12 +5,12 @@ Runs in the engine's environment (.venv-rasa): it loads a trained model and pars
   macro-F1, `partner`/`course_topic` entity precision, recall and F1, the confusions;
 - the validation set in bench/dev/ (written apart from both): intent accuracy, macro-F1 and
   entity F1.
-  Choices (data, pipeline, fallback threshold) are made on it, so that the held-out set only
+  Choices (data, pipeline, fallback thresholds) are made on it, so that the held-out set only
   ever measures;
 - public sets that are all out of scope here (../shared/eval-data, never trained on): the share
   that ends as `nlu_fallback` or `out_of_scope` ("rejection");
 - parse latency. `measure` also times the model's load and its memory, for the comparison
-  of pipelines; `confidences` gives raw predictions for tuning the fallback threshold; `parse`
+  of pipelines; `confidences` gives raw predictions for tuning the fallback thresholds; `parse`
   prints what the model makes of a few messages, for tests.
 """
 
@@ -299,6 +299,14 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def raw_prediction(result: dict[str, Any]) -> dict[str, Any]:
+    """What the fallback decided on: the two likeliest intents and the count of unknown words."""
+    return {
+        "ranking": [(i["name"], i["confidence"]) for i in result.get("intent_ranking", [])[:2]],
+        "unknown_words": result.get("unknown_words", 0),
+    }
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -331,22 +339,14 @@ def main() -> None:
         in_scope, _ = parse_all(agent, texts)
         output: dict[str, Any] = {
             "in_scope": [
-                {
-                    "gold": g,
-                    "ranking": [
-                        (i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]
-                    ],
-                }
+                {"gold": g, **raw_prediction(r)}
                 for (_, g), r in zip(examples, in_scope, strict=True)
             ],
             "out_of_scope": {},
         }
         for name, texts_ in oos.items():
             results, _ = parse_all(agent, texts_)
-            output["out_of_scope"][name] = [
-                [(i["name"], i["confidence"]) for i in r.get("intent_ranking", [])[:2]]
-                for r in results
-            ]
+            output["out_of_scope"][name] = [raw_prediction(r) for r in results]
         args.out.write_text(json.dumps(output), encoding="utf-8")
         return
     report = evaluate(agent)
