@@ -76,6 +76,21 @@ class WeightedLogisticRegressionClassifier(LogisticRegressionClassifier):
             )
 
 
+def save_json(model_storage: ModelStorage, resource: Resource, name: str, data: Any) -> None:
+    """Stores what a component learnt, in the model."""
+    with model_storage.write_to(resource) as directory:
+        (directory / name).write_text(json.dumps(data), encoding="utf-8")
+
+
+def saved_json(model_storage: ModelStorage, resource: Resource, name: str) -> Any:
+    """What a component stored in the model, or None when the model holds none."""
+    try:
+        with model_storage.read_from(resource) as directory:
+            return json.loads((directory / name).read_text(encoding="utf-8"))
+    except (ValueError, FileNotFoundError):
+        return None
+
+
 def training_words(training_data: TrainingData) -> set[str]:
     """Every word of the training examples, lower-cased, as the tokenizer split them."""
     return {
@@ -143,10 +158,7 @@ class UnknownWordsFallbackClassifier(FallbackClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         self.known_words = training_words(training_data)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / self.WORDS_FILE).write_text(
-                json.dumps(sorted(self.known_words)), encoding="utf-8"
-            )
+        save_json(self._model_storage, self._resource, self.WORDS_FILE, sorted(self.known_words))
         return self._resource
 
     @classmethod
@@ -158,9 +170,8 @@ class UnknownWordsFallbackClassifier(FallbackClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "UnknownWordsFallbackClassifier":
-        with model_storage.read_from(resource) as directory:
-            known = json.loads((directory / cls.WORDS_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, set(known))
+        known = saved_json(model_storage, resource, cls.WORDS_FILE)
+        return cls(config, model_storage, resource, set(known or ()))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -278,11 +289,12 @@ class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
                     if len(name) >= 6
                 }
         self.known_words = training_words(training_data)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / self.VOCABULARY_FILE).write_text(
-                json.dumps({"names": self.names, "known_words": sorted(self.known_words)}),
-                encoding="utf-8",
-            )
+        save_json(
+            self._model_storage,
+            self._resource,
+            self.VOCABULARY_FILE,
+            {"names": self.names, "known_words": sorted(self.known_words)},
+        )
         return self._resource
 
     @classmethod
@@ -294,10 +306,8 @@ class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "TypoTolerantEntityExtractor":
-        try:
-            with model_storage.read_from(resource) as directory:
-                saved = json.loads((directory / cls.VOCABULARY_FILE).read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
+        saved = saved_json(model_storage, resource, cls.VOCABULARY_FILE)
+        if saved is None:
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, saved["names"], set(saved["known_words"]))
 
