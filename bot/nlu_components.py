@@ -76,21 +76,6 @@ class WeightedLogisticRegressionClassifier(LogisticRegressionClassifier):
             )
 
 
-def save_json(model_storage: ModelStorage, resource: Resource, name: str, data: Any) -> None:
-    """Stores what a component learnt, in the model."""
-    with model_storage.write_to(resource) as directory:
-        (directory / name).write_text(json.dumps(data), encoding="utf-8")
-
-
-def saved_json(model_storage: ModelStorage, resource: Resource, name: str) -> Any:
-    """What a component stored in the model, or None when the model holds none."""
-    try:
-        with model_storage.read_from(resource) as directory:
-            return json.loads((directory / name).read_text(encoding="utf-8"))
-    except (ValueError, FileNotFoundError):
-        return None
-
-
 def training_words(training_data: TrainingData) -> set[str]:
     """Every word of the training examples, lower-cased, as the tokenizer split them."""
     return {
@@ -110,13 +95,70 @@ def unknown_words(message: Message, known: set[str]) -> int:
     )
 
 
+class BuiltFromConfig(GraphComponent):
+    """A component whose constructor takes Rasa's config, model storage and resource."""
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource):
+        raise NotImplementedError
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config, model_storage, resource)
+
+
+class LearntFromTrainingData(BuiltFromConfig):
+    """A component that keeps what it learnt from the training data in the model, as JSON in
+    `SAVED_FILE`, and is built again from it on load (`saved`: None when the model holds none).
+    Subclasses keep Rasa's model storage and resource as `_model_storage` and `_resource`."""
+
+    SAVED_FILE: str
+    _model_storage: ModelStorage
+    _resource: Resource
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        saved: Any = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def save(self, learnt: Any) -> Resource:
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.SAVED_FILE).write_text(json.dumps(learnt), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GraphComponent:
+        try:
+            with model_storage.read_from(resource) as directory:
+                saved = json.loads((directory / cls.SAVED_FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            saved = None
+        return cls(config, model_storage, resource, saved)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class UnknownWordsFallbackClassifier(FallbackClassifier):
+class UnknownWordsFallbackClassifier(LearntFromTrainingData, FallbackClassifier):
     """`threshold` applies to messages whose words are all in the training data,
     `unknown_words_threshold` to the others; `ambiguity_threshold` as in Rasa. The parse result
     carries `unknown_words`, the count, for `make tune`."""
 
-    WORDS_FILE = "known_words.json"
+    SAVED_FILE = "known_words.json"
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -134,22 +176,12 @@ class UnknownWordsFallbackClassifier(FallbackClassifier):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        known_words: set[str] | None = None,
+        saved: list[str] | None = None,
     ) -> None:
-        super().__init__({**self.get_default_config(), **config})
+        FallbackClassifier.__init__(self, {**self.get_default_config(), **config})
         self._model_storage = model_storage
         self._resource = resource
-        self.known_words = known_words or set()
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "UnknownWordsFallbackClassifier":
-        return cls(config, model_storage, resource)
+        self.known_words = set(saved or ())
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -158,20 +190,7 @@ class UnknownWordsFallbackClassifier(FallbackClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         self.known_words = training_words(training_data)
-        save_json(self._model_storage, self._resource, self.WORDS_FILE, sorted(self.known_words))
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "UnknownWordsFallbackClassifier":
-        known = saved_json(model_storage, resource, cls.WORDS_FILE)
-        return cls(config, model_storage, resource, set(known or ()))
+        return self.save(sorted(self.known_words))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -182,23 +201,6 @@ class UnknownWordsFallbackClassifier(FallbackClassifier):
         confidence = message.data["intent"].get("confidence")
         key = "unknown_words_threshold" if message.get("unknown_words") else "threshold"
         return confidence < self.component_config[key], confidence
-
-
-class BuiltFromConfig(GraphComponent):
-    """A component whose constructor takes Rasa's config, model storage and resource."""
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource):
-        raise NotImplementedError
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, model_storage, resource)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -243,7 +245,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
+class TypoTolerantEntityExtractor(LearntFromTrainingData, EntityExtractorMixin):
     """Matches runs of one to three words against the lookup tables of `entities`, allowing one
     typo in names of 6 to 9 letters and two from 10 letters on.
 
@@ -252,7 +254,7 @@ class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
     given as that value (the synonyms of the training data), next to what the regexes found.
     """
 
-    VOCABULARY_FILE = "typo_tolerant_vocabulary.json"
+    SAVED_FILE = "typo_tolerant_vocabulary.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -263,14 +265,15 @@ class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        names: dict[str, dict[str, str]] | None = None,
-        known_words: set[str] | None = None,
+        saved: dict[str, Any] | None = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.names = names or {}  # entity → {name as written in the lookup: value}
-        self.known_words = known_words or set()
+        saved = saved or {}
+        # entity → {name as written in the lookup: value}
+        self.names: dict[str, dict[str, str]] = saved.get("names", {})
+        self.known_words = set(saved.get("known_words", ()))
         # A typo rarely hits both ends of a name: candidates share its length (give or take the
         # typos) and its first two or last two letters, which keeps parsing fast.
         self.candidates: dict[tuple[int, str], list[tuple[str, str, str]]] = {}
@@ -289,27 +292,7 @@ class TypoTolerantEntityExtractor(BuiltFromConfig, EntityExtractorMixin):
                     if len(name) >= 6
                 }
         self.known_words = training_words(training_data)
-        save_json(
-            self._model_storage,
-            self._resource,
-            self.VOCABULARY_FILE,
-            {"names": self.names, "known_words": sorted(self.known_words)},
-        )
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "TypoTolerantEntityExtractor":
-        saved = saved_json(model_storage, resource, cls.VOCABULARY_FILE)
-        if saved is None:
-            return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, saved["names"], set(saved["known_words"]))
+        return self.save({"names": self.names, "known_words": sorted(self.known_words)})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
