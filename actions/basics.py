@@ -1,5 +1,5 @@
 """Conversation basics: greeting, help, thanks, goodbye, "are you a bot?", off-topic, fallback,
-language changes and requests for a person."""
+values nobody asked for, language changes and requests for a person."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Reply, Turn, payload
+from actions.courses import ActionCourses
+from actions.partners import ActionPartners
 from bot import LANGUAGES
 from bot.catalogue.queries import list_partners
 from bot.i18n import has_text
@@ -144,3 +146,19 @@ class ActionChangeLanguage(AssistantAction):
         turn.reply.lang = target
         turn.reply.say("language_changed", buttons=main_buttons(turn.reply))
         return []
+
+
+class ActionUnaskedValue(AssistantAction):
+    """A bare value nobody asked for ("web dev", "becode") is read as a question about it: a
+    topic or course lists the trainings, a partner is described; anything else (an age, a
+    name) gets the fallback ladder."""
+
+    action_name = "action_unasked_value"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        named = {e.get("entity") for e in turn.tracker.latest_message.get("entities") or []}
+        if named & {"course_topic", "course"}:
+            return ActionCourses().respond(turn)
+        if "partner" in named:
+            return ActionPartners().respond(turn)
+        return ActionFallback().respond(turn)

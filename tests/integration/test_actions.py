@@ -14,7 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import update
 
 import actions.common
-from actions.basics import ActionChangeLanguage, ActionFallback, ActionGreet, ActionOutOfScope
+from actions.basics import (
+    ActionChangeLanguage,
+    ActionFallback,
+    ActionGreet,
+    ActionOutOfScope,
+    ActionUnaskedValue,
+)
 from actions.courses import (
     ActionCertificate,
     ActionCost,
@@ -347,6 +353,37 @@ def test_a_miss_after_an_understood_message_is_a_first_miss(db):
     ranking = [("nlu_fallback", 0.3), ("ask_location", 0.25), ("ask_cost", 0.2)]
     _, texts, _ = run(ActionFallback(), fallback_tracker(ranking, previous_intent="greet"))
     assert texts == text("did_you_mean", "en")
+
+
+def test_a_bare_topic_nobody_asked_for_lists_its_trainings(db, today):
+    _, texts, _ = run(
+        ActionUnaskedValue(),
+        tracker(
+            "dev web", intent="inform", entities=[("course_topic", "web_development")], lang="fr"
+        ),
+    )
+    with db() as session:
+        courses = search_courses(session, today, topic="web_development")
+    assert courses
+    for course in courses:
+        assert localized(course, "title", "fr") in texts
+
+
+def test_a_bare_partner_nobody_asked_for_is_described(db):
+    _, texts, events = run(
+        ActionUnaskedValue(),
+        tracker("cepegra", intent="inform", entities=[("partner", "cepegra")], lang="nl"),
+    )
+    with db() as session:
+        cepegra = get_partner(session, "cepegra")
+    assert cepegra.address in texts and cepegra.contact in texts
+    assert SlotSet("partner", "cepegra") in events
+
+
+def test_a_bare_age_nobody_asked_for_gets_the_fallback_ladder(db):
+    messages, texts, _ = run(ActionUnaskedValue(), tracker("19", intent="inform", lang="en"))
+    assert texts == text("fallback", "en")
+    assert messages[0]["buttons"]
 
 
 @pytest.mark.parametrize(
