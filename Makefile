@@ -18,7 +18,7 @@ RASA := PYTHONWARNINGS=ignore .venv-rasa/bin/rasa
 GUIDANCE := .venv/bin/guidance
 # Directories too: removing a file changes only its directory's time. Our NLU components are
 # part of the model as well.
-TRAINING_DATA := domain.yml config.yml bot/nlu_components.py \
+TRAINING_DATA := domain.yml config.yml engine/components.py \
 	$(shell find nlu -name '*.yml' -o -type d 2>/dev/null)
 SEED := catalogue/seed.yml
 

@@ -91,7 +91,7 @@ VALIDATION_OUT_OF_SCOPE = {
 
 
 def load_agent(model: str) -> Any:
-    # config.yml names a component of ours (bot.nlu_components), found from the project root.
+    # config.yml names a component of ours (engine.components), found from the project root.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent

@@ -32,8 +32,11 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
+from bot.catalogue.seed import shifted_seed
 from bot.db import engine_for
 from bot.db.migrate import upgrade
+from bot.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
+from bot.fakes.telegram_api import FakeTelegram
 from bot.i18n import text
 from bot.runner import (
     RASA,
@@ -45,9 +48,6 @@ from bot.runner import (
     gateway_command,
 )
 from bot.settings import PROJECT_ROOT, Settings
-from tests.catalogue_data import shifted_seed
-from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
-from tests.fakes.telegram_api import FakeTelegram
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "20"))
 MESSAGES_PER_PERSON = int(os.environ.get("BENCH_MESSAGES", "24"))

@@ -1,6 +1,6 @@
 """`make tune`: choose the fallback thresholds on validation data, never on test sets.
 
-The fallback (bot.nlu_components.UnknownWordsFallbackClassifier) has two thresholds: one for
+The fallback (engine.components.UnknownWordsFallbackClassifier) has two thresholds: one for
 messages whose words are all in the training data, a higher one for messages holding a word it
 never uses. Reads the trained model's raw top intent, its confidence and the count of unknown
 words for the validation set bench/dev/ (written apart from nlu/ and tests/nlu/, in scope) and

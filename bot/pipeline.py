@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import LANGUAGES
-from bot.engine import BotMessage, EngineClient, EngineUnavailable, erase_tracker
+from bot.engine_client import BotMessage, EngineClient, EngineUnavailable, erase_tracker
 from bot.i18n import text
 from bot.language import detect_language
 from bot.settings import Settings

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.channels.validation import MAX_FRAME_BYTES
 from bot.settings import PROJECT_ROOT, Settings
-from bot.web.validation import MAX_FRAME_BYTES
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
+from bot.catalogue.seed import shifted_seed
 from bot.db import engine_for
 from bot.db.migrate import upgrade
-from tests.catalogue_data import shifted_seed
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

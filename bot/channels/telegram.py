@@ -39,7 +39,7 @@ from telegram.ext import (
 )
 
 from bot import LANGUAGES
-from bot.engine import BotMessage, EngineClient
+from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.pipeline import conversation_tag, converse

@@ -19,11 +19,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from bot.engine import EngineClient, EngineUnavailable
-from bot.errors import describe_error
-from bot.pipeline import conversation_tag, converse
-from bot.settings import Settings
-from bot.web.validation import (
+from bot.channels.validation import (
     MAX_FRAME_BYTES,
     BadRequest,
     check_language,
@@ -31,6 +27,10 @@ from bot.web.validation import (
     check_web_conversation,
     parse_json_object,
 )
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.errors import describe_error
+from bot.pipeline import conversation_tag, converse
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -25,17 +25,17 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import text as sql
 
 from bot.channels.telegram import TelegramChannel
-from bot.channels.web import serve_chat
-from bot.db import engine_for
-from bot.engine import EngineClient, EngineUnavailable
-from bot.pipeline import converse
-from bot.settings import Settings
-from bot.web.validation import (
+from bot.channels.validation import (
     BadRequest,
     check_web_conversation,
     parse_json_object,
     parse_message_request,
 )
+from bot.channels.web import serve_chat
+from bot.db import engine_for
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.pipeline import converse
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

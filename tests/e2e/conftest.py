@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
+from bot.catalogue.seed import shifted_seed
 from bot.db import engine_for
 from bot.db.migrate import upgrade
+from bot.fakes.telegram_api import TOKEN, FakeTelegram
 from bot.runner import Stack, free_port
 from bot.settings import PROJECT_ROOT, Settings
-from tests.catalogue_data import shifted_seed
 from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
 @dataclass

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from bot.catalogue.queries import get_course, get_partner, search_courses, upcoming_sessions
+from bot.catalogue.seed import shifted_seed, write_catalogue
 from bot.db.models import localized
 from bot.i18n import format_date, text
 from bot.runner import action_server_command, engine_command
-from tests.catalogue_data import shifted_seed, write_catalogue
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,5 @@
 """Telegram, offline: the gateway's real python-telegram-bot Application talks to a local fake of
-the Bot API (tests/fakes/telegram_api.py), and the real engine and actions answer.
+the Bot API (bot/fakes/telegram_api.py), and the real engine and actions answer.
 
 Expected answers come from the database or from the REST API asked the same thing, so a wrong or
 invented answer fails.

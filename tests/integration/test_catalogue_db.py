@@ -13,10 +13,10 @@ from bot.catalogue.queries import (
     search_courses,
     upcoming_sessions,
 )
+from bot.catalogue.seed import shifted_seed
 from bot.db import engine_for
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Course, CourseSession, EligibilityRule, Partner
-from tests.catalogue_data import shifted_seed
 
 
 def counts(session):

@@ -3,9 +3,9 @@
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from bot.catalogue.seed import shifted_seed, write_catalogue
 from bot.cli import app
 from bot.db.models import Course, Registration
-from tests.catalogue_data import shifted_seed, write_catalogue
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""Our own NLU components (bot/nlu_components.py) and answer patterns, in the trained model:
+"""Our own NLU components (engine/components.py) and answer patterns, in the trained model:
 what the engine makes of messages where a word means something else than usual, or is
 misspelt, and the fallback's two thresholds."""
 

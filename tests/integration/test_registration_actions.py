@@ -11,16 +11,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
 import actions.common
-from actions.registration import (
+from actions.my_data import ActionCancelRegistration, ActionCheckRegistration, ActionDeleteMyData
+from actions.preregistration_form import (
     ActionAskSession,
-    ActionCancelRegistration,
-    ActionChangeAnswer,
-    ActionCheckRegistration,
-    ActionConfirmRegistration,
-    ActionDeleteMyData,
-    ActionRegistrationSummary,
     ActionStartPreregistration,
     ValidatePreregistrationForm,
+)
+from actions.preregistration_summary import (
+    ActionChangeAnswer,
+    ActionConfirmRegistration,
+    ActionRegistrationSummary,
 )
 from bot.catalogue.queries import get_course
 from bot.db.models import CourseSession, Registration, localized
@@ -275,7 +275,7 @@ def test_a_session_gone_mid_form_gets_a_clear_message(db, session_key):
 
 
 def test_database_down_at_confirm_says_not_saved(db, session_key, monkeypatch):
-    import actions.registration as module
+    import actions.preregistration_summary as module
 
     def broken(*args, **kwargs):
         from sqlalchemy.exc import OperationalError

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from bot.catalogue.importer import CatalogueInvalid, load_file
-from tests.catalogue_data import SEED
+from bot.catalogue.seed import SEED
 
 
 def test_the_seed_catalogue_is_valid_and_big_enough():

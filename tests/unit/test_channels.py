@@ -12,7 +12,7 @@ from bot.channels.telegram import (
     telegram_language,
 )
 from bot.channels.web import TokenBucket
-from bot.engine import BotMessage, Button, parse_history, parse_reply
+from bot.engine_client import BotMessage, Button, parse_history, parse_reply
 
 
 def test_a_short_message_is_not_split():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine import BotMessage, Button, EngineUnavailable, parse_reply
+from bot.engine_client import BotMessage, Button, EngineUnavailable, parse_reply
 
 
 def test_texts_and_buttons_are_kept():

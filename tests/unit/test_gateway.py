@@ -3,11 +3,11 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.channels.validation import MAX_TEXT_CHARS
 from bot.i18n import text
 from bot.runner import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
-from bot.web.validation import MAX_TEXT_CHARS
 
 
 def settings_without_engine(tmp_path, **extra) -> Settings:
@@ -174,7 +174,7 @@ def test_the_websocket_closes_a_flood_with_a_reason(client):
 def test_the_websocket_closes_on_a_frame_too_big(client):
     from starlette.websockets import WebSocketDisconnect
 
-    from bot.web.validation import MAX_FRAME_BYTES
+    from bot.channels.validation import MAX_FRAME_BYTES
 
     with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
         socket.send_text("x" * (MAX_FRAME_BYTES + 1))

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from bot.answers import (
+from bot.reading import (
     BRUSSELS_POSTCODES,
     read_age,
     read_first_name,

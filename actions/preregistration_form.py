@@ -1,5 +1,5 @@
-"""Pre-registration: choosing a session, the form (consent first), the summary and confirmation,
-then looking up, cancelling and erasing. The rules live in bot.registration; this is glue."""
+"""Pre-registration, first part: choosing a session and the form (consent first, then one
+question at a time, each answer checked). The rules live in bot.registration; this is glue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
     AssistantAction,
@@ -22,39 +21,25 @@ from actions.common import (
     Turn,
     conversation_language,
     db_session,
-    db_write,
     payload,
     settings,
 )
 from actions.context import course_buttons, course_title, resolve
-from actions.eligibility import bullets, missing_facts, rules_of
-from bot.answers import (
+from actions.eligibility import rules_of
+from bot.catalogue.queries import brussels_today, get_course, search_courses, upcoming_sessions
+from bot.db.models import Course, CourseSession
+from bot.eligibility import Outcome, PersonFacts, evaluate
+from bot.errors import describe_error
+from bot.i18n import format_date, text
+from bot.reading import (
     lives_in_brussels,
     read_age,
     read_first_name,
     read_postcode,
     read_yes_no_unknown,
 )
-from bot.catalogue.queries import brussels_today, get_course, search_courses, upcoming_sessions
-from bot.db import engine_for
-from bot.db.models import Course, CourseSession, Registration
-from bot.eligibility import Outcome, PersonFacts, Verdict, evaluate
-from bot.errors import describe_error
-from bot.i18n import format_date, text
 from bot.registration import (
-    Applicant,
-    SessionGone,
-    Status,
-    cancel,
-    erase_conversation,
-    find_by_reference_and_contact,
-    format_reference,
     normalise_contact,
-    of_conversation,
-    parse_reference,
-    register_once,
-    split_reference,
-    waitlist_position,
 )
 
 logger = logging.getLogger(__name__)
@@ -63,7 +48,6 @@ PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcod
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
 REQUIRED_SLOTS = ("session", *FORM_SLOTS)
 CHANGEABLE = PERSONAL_SLOTS
-ERASE_CONVERSATION = {"erase_conversation": True}
 
 
 def reset_form() -> list[EventType]:
@@ -417,297 +401,3 @@ class ValidatePreregistrationForm(FormValidationAction):
             if postcode
             else self._invalid("postcode", dispatcher, tracker)
         )
-
-
-def yes_no(reply: Reply, value: str | None) -> str:
-    return reply.text(f"value_{value}") if value in ("yes", "no", "unknown") else "-"
-
-
-def say_other_sessions(turn: Turn, key: str) -> None:
-    courses = [c for c in search_courses(turn.db, turn.today) if open_sessions(c, turn.today)]
-    turn.reply.say(key, buttons=course_buttons(turn, courses, "preregister"))
-
-
-class ActionRegistrationSummary(AssistantAction):
-    """After the form: refused consent, a failed rule, or the summary to confirm."""
-
-    action_name = "action_registration_summary"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        tracker = turn.tracker
-        if tracker.get_slot("data_consent") is False:
-            turn.reply.say("consent_refused")
-            return reset_form()
-        session = chosen_session(turn)
-        if session is None:
-            say_other_sessions(turn, "session_gone")
-            return reset_form()
-        course = session.course
-        values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
-        verdict = evaluate(rules_of(course, turn.lang), facts_of(tracker))
-        if verdict.outcome is Outcome.NOT_ELIGIBLE:
-            reasons = bullets([r.reason for r in verdict.failed])
-            turn.reply.say_text(f"{turn.reply.text('prereg_not_eligible', **values)}\n{reasons}")
-            turn.reply.say(
-                "prereg_not_eligible_next",
-                buttons=[
-                    turn.reply.button("button_courses", "ask_courses"),
-                    turn.reply.button("button_counsellor", "ask_human"),
-                ],
-            )
-            return reset_form()
-        summary = turn.reply.text(
-            "summary",
-            start=format_date(session.start_date, turn.lang),
-            first_name=tracker.get_slot("first_name"),
-            contact=tracker.get_slot("contact"),
-            age=tracker.get_slot("age"),
-            actiris=yes_no(turn.reply, tracker.get_slot("actiris_registered")),
-            postcode=tracker.get_slot("postcode"),
-            **values,
-        )
-        if verdict.outcome is Outcome.UNSURE:
-            what = ", ".join(missing_facts(turn, verdict.unknown))
-            summary += "\n" + turn.reply.text("summary_needs_check", what=what)
-        turn.reply.say_text(
-            summary,
-            buttons=[
-                turn.reply.button("button_confirm", "affirm"),
-                turn.reply.button("button_change", "change_answer"),
-                turn.reply.button("button_cancel", "stop"),
-            ],
-        )
-        return []
-
-
-def verdict_for(tracker: Tracker, course: Course) -> Verdict:
-    return evaluate(rules_of(course, "en"), facts_of(tracker))
-
-
-class ActionConfirmRegistration(AssistantAction):
-    """Saves the registration (one transaction), then gives the reference and what comes next."""
-
-    action_name = "action_confirm_registration"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        tracker = turn.tracker
-        if not all(
-            tracker.get_slot(name) is not None for name in PERSONAL_SLOTS
-        ) or not tracker.get_slot("session"):
-            turn.reply.say("affirm")
-            return []
-        session = chosen_session(turn)
-        if session is None:
-            say_other_sessions(turn, "session_gone")
-            return reset_form()
-        course, partner = session.course, session.course.partner
-        applicant = Applicant(
-            first_name=tracker.get_slot("first_name"),
-            contact=tracker.get_slot("contact"),
-            age=int(tracker.get_slot("age")),
-            actiris_registered=tracker.get_slot("actiris_registered"),
-            postcode=tracker.get_slot("postcode"),
-            conversation_id=tracker.sender_id,
-            source=tracker.get_slot("source"),
-        )
-        config = settings()
-        try:
-            outcome = register_once(
-                engine_for(config.database_url),
-                session.key,
-                applicant,
-                needs_check=verdict_for(tracker, course).outcome is Outcome.UNSURE,
-                secret=config.contact_secret(),
-            )
-        except SessionGone:
-            say_other_sessions(turn, "session_gone")
-            return reset_form()
-        except SQLAlchemyError as exc:
-            logger.error("registration not saved: %s", type(exc).__name__)
-            turn.reply.say("save_failed", buttons=[turn.reply.button("button_confirm", "affirm")])
-            return []
-        reference = format_reference(outcome.reference)
-        info = (
-            format_date(session.info_session_date, turn.lang)
-            if session.info_session_date
-            else turn.reply.text("not_announced")
-        )
-        values: dict[str, Any] = {
-            "title": course_title(course, turn.lang),
-            "partner": partner.name,
-            "reference": reference,
-            "start": format_date(session.start_date, turn.lang),
-            "info": info,
-        }
-        if outcome.already_registered:
-            turn.reply.say("already_registered", reference=reference)
-        if outcome.status is Status.WAITING:
-            turn.reply.say("confirmed_waiting", position=outcome.waitlist_position, **values)
-        elif not outcome.already_registered:
-            turn.reply.say("confirmed", **values)
-            if outcome.status is Status.NEEDS_CHECK:
-                turn.reply.say("confirmed_needs_check")
-        logger.info("registration %s: %s", outcome.reference, outcome.status.value)
-        return [*reset_form(), SlotSet("session", None)]
-
-
-class ActionChangeAnswer(AssistantAction):
-    """From the summary: forget one answer and ask it again."""
-
-    action_name = "action_change_answer"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        if not turn.slot("session") or turn.tracker.get_slot("data_consent") is not True:
-            turn.reply.say("fallback")  # nothing to change: no pre-registration under way
-            return []
-        field = turn.entity("field")
-        if field not in CHANGEABLE:
-            turn.reply.say(
-                "change_which",
-                buttons=[
-                    {
-                        "title": turn.reply.text(f"field_{name}"),
-                        "payload": payload("change_answer", field=name),
-                    }
-                    for name in CHANGEABLE
-                ],
-            )
-            return []
-        # The rule that follows runs the form again: it asks just this one.
-        return [SlotSet(field, None), SlotSet("prereg_blocked", None)]
-
-
-class ActionStopPreregistration(AssistantAction):
-    action_name = "action_stop_preregistration"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        turn.reply.say("prereg_stopped")
-        return [*reset_form(), SlotSet("session", None)]
-
-
-def status_text(turn: Turn, registration: Registration) -> str:
-    if registration.status == Status.WAITING.value:
-        return turn.reply.text("status_waiting", position=waitlist_position(turn.db, registration))
-    return turn.reply.text(f"status_{registration.status}")
-
-
-def registration_line(turn: Turn, registration: Registration) -> str:
-    session = registration.session
-    title = course_title(session.course, turn.lang) if session else registration.course_key
-    start = format_date(session.start_date, turn.lang) if session else "-"
-    return turn.reply.text(
-        "registration_line",
-        reference=format_reference(registration.reference),
-        title=title,
-        start=start,
-        status=status_text(turn, registration),
-    )
-
-
-def found_by_reference(turn: Turn) -> Registration | None:
-    """A registration named in the message by its reference and its contact."""
-    reference, rest = split_reference(turn.text)
-    if reference is None:
-        return None
-    for candidate in (rest, *rest.replace(",", " ").split()):
-        if normalise_contact(candidate):
-            return find_by_reference_and_contact(
-                turn.db, reference, candidate, settings().contact_secret()
-            )
-    return None
-
-
-class ActionCheckRegistration(AssistantAction):
-    action_name = "action_check_registration"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        registrations = of_conversation(turn.db, turn.tracker.sender_id)
-        if not registrations:
-            found = found_by_reference(turn)
-            if found is None:
-                turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
-                return []
-            registrations = [found]
-        lines = [turn.reply.text("check_list")] + [
-            registration_line(turn, r) for r in registrations
-        ]
-        turn.reply.say_text("\n".join(lines))
-        return []
-
-
-class ActionCancelRegistration(AssistantAction):
-    """Cancels the registration the person picks; its seat goes to the first person waiting."""
-
-    action_name = "action_cancel_registration"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        active = [
-            r
-            for r in of_conversation(turn.db, turn.tracker.sender_id)
-            if r.status != Status.CANCELLED.value
-        ]
-        chosen = turn.entity("reference")
-        target = next((r for r in active if r.reference == chosen), None) or (
-            found_by_reference(turn) if not chosen else None
-        )
-        if target is None:
-            if not active:
-                turn.reply.say("cancel_none")
-                return []
-            turn.reply.say(
-                "cancel_which",
-                buttons=[
-                    {
-                        "title": registration_line(turn, r).lstrip("• "),
-                        "payload": payload("cancel_registration", reference=r.reference),
-                    }
-                    for r in active
-                ],
-            )
-            return []
-        with db_write() as db:
-            cancel(db, target.reference)
-        turn.reply.say("cancel_done", reference=format_reference(target.reference))
-        return []
-
-
-class ActionAskDeleteMyData(AssistantAction):
-    action_name = "action_ask_delete_my_data"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        turn.reply.say(
-            "delete_confirm",
-            buttons=[
-                turn.reply.button("button_delete", "affirm"),
-                turn.reply.button("button_keep", "deny"),
-            ],
-        )
-        return []
-
-
-class ActionDeleteMyData(AssistantAction):
-    """Erases the person's registrations' personal data; the gateway then deletes the
-    conversation from the engine's tracker store, once this turn is saved."""
-
-    action_name = "action_delete_my_data"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        with db_write() as db:
-            count = erase_conversation(db, turn.tracker.sender_id)
-        turn.reply.say("delete_done", count=count)
-        turn.reply.instructions.append(ERASE_CONVERSATION)
-        return [
-            *reset_form(),
-            SlotSet("session", None),
-            SlotSet("course", None),
-            SlotSet("partner", None),
-            SlotSet("course_topic", None),
-        ]
-
-
-class ActionKeepMyData(AssistantAction):
-    action_name = "action_keep_my_data"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        turn.reply.say("delete_kept")
-        return []

@@ -1,0 +1,163 @@
+"""A person's own registrations and data: look them up, cancel one, erase everything."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.common import (
+    AssistantAction,
+    Turn,
+    db_write,
+    payload,
+    settings,
+)
+from actions.context import course_title
+from actions.preregistration_form import reset_form
+from bot.db.models import Registration
+from bot.i18n import format_date
+from bot.registration import (
+    Status,
+    cancel,
+    erase_conversation,
+    find_by_reference_and_contact,
+    format_reference,
+    normalise_contact,
+    of_conversation,
+    parse_reference,
+    split_reference,
+    waitlist_position,
+)
+
+logger = logging.getLogger(__name__)
+
+ERASE_CONVERSATION = {"erase_conversation": True}
+
+
+def status_text(turn: Turn, registration: Registration) -> str:
+    if registration.status == Status.WAITING.value:
+        return turn.reply.text("status_waiting", position=waitlist_position(turn.db, registration))
+    return turn.reply.text(f"status_{registration.status}")
+
+
+def registration_line(turn: Turn, registration: Registration) -> str:
+    session = registration.session
+    title = course_title(session.course, turn.lang) if session else registration.course_key
+    start = format_date(session.start_date, turn.lang) if session else "-"
+    return turn.reply.text(
+        "registration_line",
+        reference=format_reference(registration.reference),
+        title=title,
+        start=start,
+        status=status_text(turn, registration),
+    )
+
+
+def found_by_reference(turn: Turn) -> Registration | None:
+    """A registration named in the message by its reference and its contact."""
+    reference, rest = split_reference(turn.text)
+    if reference is None:
+        return None
+    for candidate in (rest, *rest.replace(",", " ").split()):
+        if normalise_contact(candidate):
+            return find_by_reference_and_contact(
+                turn.db, reference, candidate, settings().contact_secret()
+            )
+    return None
+
+
+class ActionCheckRegistration(AssistantAction):
+    action_name = "action_check_registration"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        registrations = of_conversation(turn.db, turn.tracker.sender_id)
+        if not registrations:
+            found = found_by_reference(turn)
+            if found is None:
+                turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
+                return []
+            registrations = [found]
+        lines = [turn.reply.text("check_list")] + [
+            registration_line(turn, r) for r in registrations
+        ]
+        turn.reply.say_text("\n".join(lines))
+        return []
+
+
+class ActionCancelRegistration(AssistantAction):
+    """Cancels the registration the person picks; its seat goes to the first person waiting."""
+
+    action_name = "action_cancel_registration"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        active = [
+            r
+            for r in of_conversation(turn.db, turn.tracker.sender_id)
+            if r.status != Status.CANCELLED.value
+        ]
+        chosen = turn.entity("reference")
+        target = next((r for r in active if r.reference == chosen), None) or (
+            found_by_reference(turn) if not chosen else None
+        )
+        if target is None:
+            if not active:
+                turn.reply.say("cancel_none")
+                return []
+            turn.reply.say(
+                "cancel_which",
+                buttons=[
+                    {
+                        "title": registration_line(turn, r).lstrip("• "),
+                        "payload": payload("cancel_registration", reference=r.reference),
+                    }
+                    for r in active
+                ],
+            )
+            return []
+        with db_write() as db:
+            cancel(db, target.reference)
+        turn.reply.say("cancel_done", reference=format_reference(target.reference))
+        return []
+
+
+class ActionAskDeleteMyData(AssistantAction):
+    action_name = "action_ask_delete_my_data"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        turn.reply.say(
+            "delete_confirm",
+            buttons=[
+                turn.reply.button("button_delete", "affirm"),
+                turn.reply.button("button_keep", "deny"),
+            ],
+        )
+        return []
+
+
+class ActionDeleteMyData(AssistantAction):
+    """Erases the person's registrations' personal data; the gateway then deletes the
+    conversation from the engine's tracker store, once this turn is saved."""
+
+    action_name = "action_delete_my_data"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        with db_write() as db:
+            count = erase_conversation(db, turn.tracker.sender_id)
+        turn.reply.say("delete_done", count=count)
+        turn.reply.instructions.append(ERASE_CONVERSATION)
+        return [
+            *reset_form(),
+            SlotSet("session", None),
+            SlotSet("course", None),
+            SlotSet("partner", None),
+            SlotSet("course_topic", None),
+        ]
+
+
+class ActionKeepMyData(AssistantAction):
+    action_name = "action_keep_my_data"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        turn.reply.say("delete_kept")
+        return []

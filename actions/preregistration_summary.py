@@ -1,0 +1,208 @@
+"""Pre-registration, second part: the summary, then confirm, change one answer, or stop."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import (
+    AssistantAction,
+    Reply,
+    Turn,
+    payload,
+    settings,
+)
+from actions.context import course_buttons, course_title
+from actions.eligibility import bullets, missing_facts, rules_of
+from actions.preregistration_form import (
+    CHANGEABLE,
+    PERSONAL_SLOTS,
+    chosen_session,
+    facts_of,
+    open_sessions,
+    reset_form,
+)
+from bot.catalogue.queries import search_courses
+from bot.db import engine_for
+from bot.db.models import Course
+from bot.eligibility import Outcome, Verdict, evaluate
+from bot.i18n import format_date
+from bot.registration import (
+    Applicant,
+    SessionGone,
+    Status,
+    format_reference,
+    register_once,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def yes_no(reply: Reply, value: str | None) -> str:
+    return reply.text(f"value_{value}") if value in ("yes", "no", "unknown") else "-"
+
+
+def say_other_sessions(turn: Turn, key: str) -> None:
+    courses = [c for c in search_courses(turn.db, turn.today) if open_sessions(c, turn.today)]
+    turn.reply.say(key, buttons=course_buttons(turn, courses, "preregister"))
+
+
+class ActionRegistrationSummary(AssistantAction):
+    """After the form: refused consent, a failed rule, or the summary to confirm."""
+
+    action_name = "action_registration_summary"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        tracker = turn.tracker
+        if tracker.get_slot("data_consent") is False:
+            turn.reply.say("consent_refused")
+            return reset_form()
+        session = chosen_session(turn)
+        if session is None:
+            say_other_sessions(turn, "session_gone")
+            return reset_form()
+        course = session.course
+        values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
+        verdict = evaluate(rules_of(course, turn.lang), facts_of(tracker))
+        if verdict.outcome is Outcome.NOT_ELIGIBLE:
+            reasons = bullets([r.reason for r in verdict.failed])
+            turn.reply.say_text(f"{turn.reply.text('prereg_not_eligible', **values)}\n{reasons}")
+            turn.reply.say(
+                "prereg_not_eligible_next",
+                buttons=[
+                    turn.reply.button("button_courses", "ask_courses"),
+                    turn.reply.button("button_counsellor", "ask_human"),
+                ],
+            )
+            return reset_form()
+        summary = turn.reply.text(
+            "summary",
+            start=format_date(session.start_date, turn.lang),
+            first_name=tracker.get_slot("first_name"),
+            contact=tracker.get_slot("contact"),
+            age=tracker.get_slot("age"),
+            actiris=yes_no(turn.reply, tracker.get_slot("actiris_registered")),
+            postcode=tracker.get_slot("postcode"),
+            **values,
+        )
+        if verdict.outcome is Outcome.UNSURE:
+            what = ", ".join(missing_facts(turn, verdict.unknown))
+            summary += "\n" + turn.reply.text("summary_needs_check", what=what)
+        turn.reply.say_text(
+            summary,
+            buttons=[
+                turn.reply.button("button_confirm", "affirm"),
+                turn.reply.button("button_change", "change_answer"),
+                turn.reply.button("button_cancel", "stop"),
+            ],
+        )
+        return []
+
+
+def verdict_for(tracker: Tracker, course: Course) -> Verdict:
+    return evaluate(rules_of(course, "en"), facts_of(tracker))
+
+
+class ActionConfirmRegistration(AssistantAction):
+    """Saves the registration (one transaction), then gives the reference and what comes next."""
+
+    action_name = "action_confirm_registration"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        tracker = turn.tracker
+        if not all(
+            tracker.get_slot(name) is not None for name in PERSONAL_SLOTS
+        ) or not tracker.get_slot("session"):
+            turn.reply.say("affirm")
+            return []
+        session = chosen_session(turn)
+        if session is None:
+            say_other_sessions(turn, "session_gone")
+            return reset_form()
+        course, partner = session.course, session.course.partner
+        applicant = Applicant(
+            first_name=tracker.get_slot("first_name"),
+            contact=tracker.get_slot("contact"),
+            age=int(tracker.get_slot("age")),
+            actiris_registered=tracker.get_slot("actiris_registered"),
+            postcode=tracker.get_slot("postcode"),
+            conversation_id=tracker.sender_id,
+            source=tracker.get_slot("source"),
+        )
+        config = settings()
+        try:
+            outcome = register_once(
+                engine_for(config.database_url),
+                session.key,
+                applicant,
+                needs_check=verdict_for(tracker, course).outcome is Outcome.UNSURE,
+                secret=config.contact_secret(),
+            )
+        except SessionGone:
+            say_other_sessions(turn, "session_gone")
+            return reset_form()
+        except SQLAlchemyError as exc:
+            logger.error("registration not saved: %s", type(exc).__name__)
+            turn.reply.say("save_failed", buttons=[turn.reply.button("button_confirm", "affirm")])
+            return []
+        reference = format_reference(outcome.reference)
+        info = (
+            format_date(session.info_session_date, turn.lang)
+            if session.info_session_date
+            else turn.reply.text("not_announced")
+        )
+        values: dict[str, Any] = {
+            "title": course_title(course, turn.lang),
+            "partner": partner.name,
+            "reference": reference,
+            "start": format_date(session.start_date, turn.lang),
+            "info": info,
+        }
+        if outcome.already_registered:
+            turn.reply.say("already_registered", reference=reference)
+        if outcome.status is Status.WAITING:
+            turn.reply.say("confirmed_waiting", position=outcome.waitlist_position, **values)
+        elif not outcome.already_registered:
+            turn.reply.say("confirmed", **values)
+            if outcome.status is Status.NEEDS_CHECK:
+                turn.reply.say("confirmed_needs_check")
+        logger.info("registration %s: %s", outcome.reference, outcome.status.value)
+        return [*reset_form(), SlotSet("session", None)]
+
+
+class ActionChangeAnswer(AssistantAction):
+    """From the summary: forget one answer and ask it again."""
+
+    action_name = "action_change_answer"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        if not turn.slot("session") or turn.tracker.get_slot("data_consent") is not True:
+            turn.reply.say("fallback")  # nothing to change: no pre-registration under way
+            return []
+        field = turn.entity("field")
+        if field not in CHANGEABLE:
+            turn.reply.say(
+                "change_which",
+                buttons=[
+                    {
+                        "title": turn.reply.text(f"field_{name}"),
+                        "payload": payload("change_answer", field=name),
+                    }
+                    for name in CHANGEABLE
+                ],
+            )
+            return []
+        # The rule that follows runs the form again: it asks just this one.
+        return [SlotSet(field, None), SlotSet("prereg_blocked", None)]
+
+
+class ActionStopPreregistration(AssistantAction):
+    action_name = "action_stop_preregistration"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        turn.reply.say("prereg_stopped")
+        return [*reset_form(), SlotSet("session", None)]

@@ -1,0 +1,2 @@
+"""Code that runs inside the engine (Rasa 3.6, in .venv-rasa): NLU components named in
+config.yml. The application (.venv) never imports this package."""
