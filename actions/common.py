@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -15,12 +15,13 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
 from bot.catalogue.queries import brussels_today
-from bot.db import engine_for, session_factory, write_transaction
+from bot.db import database_for, db_sessions, write_transaction
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.language import detect_language
@@ -38,19 +39,6 @@ SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return Settings.from_env()
-
-
-@contextmanager
-def db_session() -> Iterator[Session]:
-    with session_factory(settings().database_url)() as session:
-        yield session
-
-
-@contextmanager
-def db_write() -> Iterator[Session]:
-    """One write transaction on the application database."""
-    with write_transaction(engine_for(settings().database_url)) as session:
-        yield session
 
 
 def conversation_language(tracker: Tracker, default: str) -> str:
@@ -118,12 +106,18 @@ class Reply:
 
 @dataclass
 class Turn:
-    """One answer being built: who asked what, in which language, with a database session."""
+    """One answer being built: who asked what, in which language, with a db session to read
+    the application database (and `write()` for a write transaction)."""
 
     tracker: Tracker
     db: Session
     today: dt.date
     reply: Reply
+    database: Engine
+
+    def write(self) -> AbstractContextManager[Session]:
+        """One write transaction on the application database, apart from `db`."""
+        return write_transaction(self.database)
 
     def entities(self, name: str) -> list[str]:
         """Values of the entity `name` in this message, in the order they were written."""
@@ -166,9 +160,10 @@ class AssistantAction(Action):
     ) -> list[EventType]:
         lang = conversation_language(tracker, settings().default_language)
         events: list[EventType] = []
+        url = settings().database_url
         try:
-            with db_session() as db:
-                turn = Turn(tracker, db, brussels_today(), Reply(lang))
+            with db_sessions(url)() as db:
+                turn = Turn(tracker, db, brussels_today(), Reply(lang), database_for(url))
                 events = self.respond(turn)
                 reply = turn.reply
         except SQLAlchemyError as exc:
@@ -188,4 +183,39 @@ class AssistantAction(Action):
         source = conversation_source(tracker)
         if source and tracker.get_slot("source") != source:
             events.append(SlotSet("source", source))
+        return events
+
+
+Validator = Callable[[Turn, Any], dict[str, Any]]
+
+
+class FormValidation(AssistantAction):
+    """Checks the answers a form just took, as rasa-sdk's FormValidationAction does, on the
+    common action base: each slot the engine filled this turn goes through `validate_<slot>`
+    (given the turn and the value, returning the slots to set); a slot emptied on purpose (a
+    new form, a change) is no answer and is not validated."""
+
+    form_slots: tuple[str, ...] = ()
+
+    def required_slots(self, turn: Turn) -> tuple[str, ...]:
+        """The slots still to fill; fewer than `form_slots` ends the form early."""
+        return self.form_slots
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        tracker = turn.tracker
+        required = self.required_slots(turn)
+        values: dict[str, Any] = {}
+        for name, value in tracker.slots_to_validate().items():
+            if name not in required:
+                continue
+            validate: Validator | None = getattr(self, f"validate_{name}", None)
+            checked = {name: value} if validate is None or value is None else validate(turn, value)
+            values.update(checked)
+            # Later validators see what earlier ones decided.
+            tracker.slots.update(checked)
+        events: list[EventType] = [SlotSet(name, value) for name, value in values.items()]
+        still_required = self.required_slots(turn)
+        if still_required != self.form_slots:
+            missing = (name for name in still_required if tracker.get_slot(name) is None)
+            events.append(SlotSet("requested_slot", next(missing, None)))
         return events

@@ -10,7 +10,8 @@ from actions.common import AssistantAction, Turn
 from actions.context import course_buttons, course_title, resolve, say_unknown
 from actions.courses import ask_which_course, remember
 from bot.db.models import Course, EligibilityRule, localized
-from bot.eligibility import Outcome, PersonFacts, Rule, evaluate, read_facts
+from bot.eligibility import Outcome, PersonFacts, Rule, evaluate
+from bot.reading import read_facts
 
 MAX_COURSES_CHECKED = 8
 _MISSING_KEY = {

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import (
     AssistantAction,
     Turn,
-    db_write,
     payload,
     settings,
 )
@@ -30,7 +28,6 @@ from bot.registration import (
     waitlist_position,
 )
 
-logger = logging.getLogger(__name__)
 
 ERASE_CONVERSATION = {"erase_conversation": True}
 
@@ -115,7 +112,7 @@ class ActionCancelRegistration(AssistantAction):
                 ],
             )
             return []
-        with db_write() as db:
+        with turn.write() as db:
             cancel(db, target.reference)
         turn.reply.say("cancel_done", reference=format_reference(target.reference))
         return []
@@ -142,7 +139,7 @@ class ActionDeleteMyData(AssistantAction):
     action_name = "action_delete_my_data"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        with db_write() as db:
+        with turn.write() as db:
             count = erase_conversation(db, turn.tracker.sender_id)
         turn.reply.say("delete_done", count=count)
         turn.reply.instructions.append(ERASE_CONVERSATION)

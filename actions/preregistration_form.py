@@ -3,51 +3,34 @@ question at a time, each answer checked). The rules live in bot.registration; th
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 
-from actions.common import (
-    AssistantAction,
-    Reply,
-    Turn,
-    conversation_language,
-    db_session,
-    payload,
-    settings,
-)
+from actions.common import AssistantAction, FormValidation, Reply, Turn, payload, settings
 from actions.context import course_buttons, course_title, resolve
 from actions.eligibility import rules_of
-from bot.catalogue.queries import brussels_today, get_course, search_courses, upcoming_sessions
-from bot.db.models import Course, CourseSession
+from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
+from bot.db.models import CourseSession
 from bot.eligibility import Outcome, PersonFacts, evaluate
-from bot.errors import describe_error
-from bot.i18n import format_date, text
+from bot.i18n import format_date
 from bot.reading import (
-    lives_in_brussels,
+    ACTIRIS_ANSWERS,
+    facts_from_answers,
     read_age,
     read_first_name,
     read_postcode,
     read_yes_no_unknown,
 )
-from bot.registration import (
-    normalise_contact,
-)
-
-logger = logging.getLogger(__name__)
+from bot.registration import normalise_contact
 
 PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcode")
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
 REQUIRED_SLOTS = ("session", *FORM_SLOTS)
 CHANGEABLE = PERSONAL_SLOTS
+# The answers the eligibility rules read, in the order facts_from_answers takes them.
+ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 
 
 def reset_form() -> list[EventType]:
@@ -57,38 +40,14 @@ def reset_form() -> list[EventType]:
     ]
 
 
-def is_open(session: CourseSession, today: Any) -> bool:
-    """A session still takes applications: not started, deadline not passed."""
-    deadline_ok = session.application_deadline is None or session.application_deadline >= today
-    return session.start_date > today and deadline_ok
-
-
-def open_sessions(course: Course, today: Any) -> list[CourseSession]:
-    return [s for s in upcoming_sessions(course, today) if is_open(s, today)]
-
-
 def chosen_session(turn: Turn) -> CourseSession | None:
     key = turn.slot("session")
-    if not key:
-        return None
-    return turn.db.scalars(select(CourseSession).where(CourseSession.key == key)).first()
+    return get_session(turn.db, key) if key else None
 
 
-def facts_of(tracker: Tracker) -> PersonFacts:
-    """What the form's answers say for the eligibility rules; an answer not yet validated
-    (still the raw text) counts as unknown."""
-    age = tracker.get_slot("age")
-    actiris = tracker.get_slot("actiris_registered")
-    postcode = tracker.get_slot("postcode")
-    return PersonFacts(
-        age=int(age) if isinstance(age, int | float) else None,
-        actiris_registered={"yes": True, "no": False}.get(actiris),
-        lives_in_brussels=(
-            lives_in_brussels(postcode)
-            if isinstance(postcode, str) and postcode.isdigit() and len(postcode) == 4
-            else None
-        ),
-    )
+def answers_as_facts(tracker: Tracker) -> PersonFacts:
+    """What the form's answers so far say for the eligibility rules."""
+    return facts_from_answers(*(tracker.get_slot(name) for name in ELIGIBILITY_SLOTS))
 
 
 def session_buttons(turn: Turn, sessions: list[CourseSession]) -> list[dict[str, str]]:
@@ -212,192 +171,111 @@ class ActionAskPostcode(AskAction):
     action_name, slot = "action_ask_postcode", "postcode"
 
 
-Validator = Callable[..., dict[str, Any]]
-
-
-def answered(validate: Validator) -> Validator:
-    """Validate only real answers: a slot emptied on purpose (a new form, a change) is no
-    answer and must not be told off."""
-
-    @functools.wraps(validate)
-    def wrapper(self: Any, value: Any, *args: Any) -> dict[str, Any]:
-        return {} if value is None else validate(self, value, *args)
-
-    return wrapper
-
-
-class ValidatePreregistrationForm(FormValidationAction):
+class ValidatePreregistrationForm(FormValidation):
     """Checks each answer; two failures on one question offer a counsellor or a pause."""
 
-    def name(self) -> str:
-        return "validate_preregistration_form"
+    action_name = "validate_preregistration_form"
+    form_slots = REQUIRED_SLOTS
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        try:
-            return await super().run(dispatcher, tracker, domain)
-        except Exception as exc:
-            # An error reply would make the engine log the whole conversation: answer instead.
-            logger.error("validation failed: %s", describe_error(exc))
-            dispatcher.utter_message(text=text("unavailable", self._lang(tracker)))
-            return []
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
+    def required_slots(self, turn: Turn) -> tuple[str, ...]:
         # Consent refused, or a rule already failed: nothing more to ask.
+        tracker = turn.tracker
         if tracker.get_slot("data_consent") is False or tracker.get_slot("prereg_blocked"):
-            return []
-        return list(REQUIRED_SLOTS)
+            return ()
+        return REQUIRED_SLOTS
 
-    def _lang(self, tracker: Tracker) -> str:
-        return conversation_language(tracker, settings().default_language)
-
-    def _invalid(
-        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        lang = self._lang(tracker)
+    def _invalid(self, turn: Turn, slot: str) -> dict[str, Any]:
+        tracker = turn.tracker
         failures = (
             (tracker.get_slot("failures") or 0) + 1
             if tracker.get_slot("failed_slot") == slot
             else 1
         )
-        dispatcher.utter_message(text=text(f"invalid_{slot}", lang))
+        turn.reply.say(f"invalid_{slot}")
         if failures >= 2:
-            dispatcher.utter_message(
-                text=text("invalid_twice", lang),
+            turn.reply.say(
+                "invalid_twice",
                 buttons=[
-                    {"title": text("button_counsellor", lang), "payload": "/ask_human"},
-                    {"title": text("button_later", lang), "payload": "/stop"},
+                    {"title": turn.reply.text("button_counsellor"), "payload": "/ask_human"},
+                    {"title": turn.reply.text("button_later"), "payload": "/stop"},
                 ],
             )
         return {slot: None, "failed_slot": slot, "failures": failures}
 
-    def _valid(self, slot: str, value: Any, tracker: Tracker) -> dict[str, Any]:
+    def _valid(self, turn: Turn, slot: str, value: Any) -> dict[str, Any]:
         values: dict[str, Any] = {slot: value, "failed_slot": None, "failures": 0}
         if slot in ("age", "actiris_registered", "postcode") and self._fails_a_rule(
-            tracker, slot, value
+            turn, slot, value
         ):
             values["prereg_blocked"] = True
         return values
 
-    def _fails_a_rule(self, tracker: Tracker, slot: str, value: Any) -> bool:
-        facts = facts_of(tracker)
-        if slot == "age":
-            facts = PersonFacts(int(value), facts.actiris_registered, facts.lives_in_brussels)
-        elif slot == "actiris_registered":
-            facts = PersonFacts(
-                facts.age, {"yes": True, "no": False}.get(value), facts.lives_in_brussels
-            )
-        else:
-            facts = PersonFacts(facts.age, facts.actiris_registered, lives_in_brussels(value))
-        with db_session() as db:
-            course = get_course(db, tracker.get_slot("course") or "")
-            if course is None:
-                return False
-            return evaluate(rules_of(course, "en"), facts).outcome is Outcome.NOT_ELIGIBLE
+    def _fails_a_rule(self, turn: Turn, slot: str, value: Any) -> bool:
+        answers = {name: turn.tracker.get_slot(name) for name in ELIGIBILITY_SLOTS}
+        answers[slot] = value
+        course = get_course(turn.db, turn.slot("course") or "")
+        if course is None:
+            return False
+        facts = facts_from_answers(*answers.values())
+        return evaluate(rules_of(course, "en"), facts).outcome is Outcome.NOT_ELIGIBLE
 
-    @answered
-    def validate_session(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_session(self, turn: Turn, value: Any) -> dict[str, Any]:
         """A session key (from a button), or a course key: its only open session is taken."""
-        lang, today = self._lang(tracker), brussels_today()
-        with db_session() as db:
-            session = db.scalars(
-                select(CourseSession).where(CourseSession.key == str(value))
-            ).first()
-            if session is None:
-                course = get_course(db, str(value))
-                if course is None:
-                    dispatcher.utter_message(text=text("session_gone", lang))
-                    return {"session": None}
-                sessions = open_sessions(course, today)
-                if len(sessions) != 1:
-                    return {"session": None, "course": course.key}
-                session = sessions[0]
-            if not is_open(session, today):
-                dispatcher.utter_message(text=text("session_gone", lang))
+        session = get_session(turn.db, str(value))
+        if session is None:
+            course = get_course(turn.db, str(value))
+            if course is None:
+                turn.reply.say("session_gone")
                 return {"session": None}
-            course = session.course
-            if tracker.get_slot("data_consent") is True:
-                # The form runs again to change one answer: the session is not news.
-                return {"session": session.key, "course": course.key}
-            dispatcher.utter_message(
-                text=text(
-                    "prereg_intro", lang, title=course_title(course, lang),
-                    partner=course.partner.name, start=format_date(session.start_date, lang),
-                )
-            )  # fmt: skip
-            if not session.seats_left:
-                dispatcher.utter_message(text=text("prereg_full_intro", lang))
+            sessions = open_sessions(course, turn.today)
+            if len(sessions) != 1:
+                return {"session": None, "course": course.key}
+            session = sessions[0]
+        if not is_open(session, turn.today):
+            turn.reply.say("session_gone")
+            return {"session": None}
+        course = session.course
+        if turn.tracker.get_slot("data_consent") is True:
+            # The form runs again to change one answer: the session is not news.
             return {"session": session.key, "course": course.key}
+        turn.reply.say(
+            "prereg_intro",
+            title=course_title(course, turn.lang),
+            partner=course.partner.name,
+            start=format_date(session.start_date, turn.lang),
+        )
+        if not session.seats_left:
+            turn.reply.say("prereg_full_intro")
+        return {"session": session.key, "course": course.key}
 
-    @answered
-    def validate_data_consent(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_data_consent(self, turn: Turn, value: Any) -> dict[str, Any]:
         if isinstance(value, bool):
-            return self._valid("data_consent", value, tracker)
+            return self._valid(turn, "data_consent", value)
         answer = read_yes_no_unknown(str(value))
         if answer in ("yes", "no"):
-            return self._valid("data_consent", answer == "yes", tracker)
-        return self._invalid("data_consent", dispatcher, tracker)
+            return self._valid(turn, "data_consent", answer == "yes")
+        return self._invalid(turn, "data_consent")
 
-    @answered
-    def validate_first_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_first_name(self, turn: Turn, value: Any) -> dict[str, Any]:
         name = read_first_name(str(value))
-        return (
-            self._valid("first_name", name, tracker)
-            if name
-            else self._invalid("first_name", dispatcher, tracker)
-        )
+        return self._valid(turn, "first_name", name) if name else self._invalid(turn, "first_name")
 
-    @answered
-    def validate_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_contact(self, turn: Turn, value: Any) -> dict[str, Any]:
         contact = normalise_contact(str(value))
-        return (
-            self._valid("contact", contact, tracker)
-            if contact
-            else self._invalid("contact", dispatcher, tracker)
-        )
+        return self._valid(turn, "contact", contact) if contact else self._invalid(turn, "contact")
 
-    @answered
-    def validate_age(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        age = read_age(str(value), brussels_today().year)
-        return (
-            self._valid("age", age, tracker)
-            if age is not None
-            else self._invalid("age", dispatcher, tracker)
-        )
+    def validate_age(self, turn: Turn, value: Any) -> dict[str, Any]:
+        age = read_age(str(value), turn.today.year)
+        return self._valid(turn, "age", age) if age is not None else self._invalid(turn, "age")
 
-    @answered
-    def validate_actiris_registered(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        answer = value if value in ("yes", "no", "unknown") else read_yes_no_unknown(str(value))
+    def validate_actiris_registered(self, turn: Turn, value: Any) -> dict[str, Any]:
+        answer = value if value in ACTIRIS_ANSWERS else read_yes_no_unknown(str(value))
         if answer is None:
-            return self._invalid("actiris_registered", dispatcher, tracker)
-        return self._valid("actiris_registered", answer, tracker)
+            return self._invalid(turn, "actiris_registered")
+        return self._valid(turn, "actiris_registered", answer)
 
-    @answered
-    def validate_postcode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
+    def validate_postcode(self, turn: Turn, value: Any) -> dict[str, Any]:
         postcode = read_postcode(str(value))
         return (
-            self._valid("postcode", postcode, tracker)
-            if postcode
-            else self._invalid("postcode", dispatcher, tracker)
+            self._valid(turn, "postcode", postcode) if postcode else self._invalid(turn, "postcode")
         )

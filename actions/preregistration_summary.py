@@ -21,16 +21,15 @@ from actions.eligibility import bullets, missing_facts, rules_of
 from actions.preregistration_form import (
     CHANGEABLE,
     PERSONAL_SLOTS,
+    answers_as_facts,
     chosen_session,
-    facts_of,
-    open_sessions,
     reset_form,
 )
-from bot.catalogue.queries import search_courses
-from bot.db import engine_for
+from bot.catalogue.queries import open_sessions, search_courses
 from bot.db.models import Course
 from bot.eligibility import Outcome, Verdict, evaluate
 from bot.i18n import format_date
+from bot.reading import ACTIRIS_ANSWERS
 from bot.registration import (
     Applicant,
     SessionGone,
@@ -43,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 
 def yes_no(reply: Reply, value: str | None) -> str:
-    return reply.text(f"value_{value}") if value in ("yes", "no", "unknown") else "-"
+    return reply.text(f"value_{value}") if value in ACTIRIS_ANSWERS else "-"
 
 
 def say_other_sessions(turn: Turn, key: str) -> None:
@@ -67,7 +66,7 @@ class ActionRegistrationSummary(AssistantAction):
             return reset_form()
         course = session.course
         values = {"title": course_title(course, turn.lang), "partner": course.partner.name}
-        verdict = evaluate(rules_of(course, turn.lang), facts_of(tracker))
+        verdict = evaluate(rules_of(course, turn.lang), answers_as_facts(tracker))
         if verdict.outcome is Outcome.NOT_ELIGIBLE:
             reasons = bullets([r.reason for r in verdict.failed])
             turn.reply.say_text(f"{turn.reply.text('prereg_not_eligible', **values)}\n{reasons}")
@@ -104,7 +103,7 @@ class ActionRegistrationSummary(AssistantAction):
 
 
 def verdict_for(tracker: Tracker, course: Course) -> Verdict:
-    return evaluate(rules_of(course, "en"), facts_of(tracker))
+    return evaluate(rules_of(course, "en"), answers_as_facts(tracker))
 
 
 class ActionConfirmRegistration(AssistantAction):
@@ -133,14 +132,13 @@ class ActionConfirmRegistration(AssistantAction):
             conversation_id=tracker.sender_id,
             source=tracker.get_slot("source"),
         )
-        config = settings()
         try:
-            outcome = register_once(
-                engine_for(config.database_url),
+            result = register_once(
+                turn.database,
                 session.key,
                 applicant,
                 needs_check=verdict_for(tracker, course).outcome is Outcome.UNSURE,
-                secret=config.contact_secret(),
+                secret=settings().contact_secret(),
             )
         except SessionGone:
             say_other_sessions(turn, "session_gone")
@@ -149,7 +147,7 @@ class ActionConfirmRegistration(AssistantAction):
             logger.error("registration not saved: %s", type(exc).__name__)
             turn.reply.say("save_failed", buttons=[turn.reply.button("button_confirm", "affirm")])
             return []
-        reference = format_reference(outcome.reference)
+        reference = format_reference(result.reference)
         info = (
             format_date(session.info_session_date, turn.lang)
             if session.info_session_date
@@ -162,15 +160,15 @@ class ActionConfirmRegistration(AssistantAction):
             "start": format_date(session.start_date, turn.lang),
             "info": info,
         }
-        if outcome.already_registered:
+        if result.already_registered:
             turn.reply.say("already_registered", reference=reference)
-        if outcome.status is Status.WAITING:
-            turn.reply.say("confirmed_waiting", position=outcome.waitlist_position, **values)
-        elif not outcome.already_registered:
+        if result.status is Status.WAITING:
+            turn.reply.say("confirmed_waiting", position=result.waitlist_position, **values)
+        elif not result.already_registered:
             turn.reply.say("confirmed", **values)
-            if outcome.status is Status.NEEDS_CHECK:
+            if result.status is Status.NEEDS_CHECK:
                 turn.reply.say("confirmed_needs_check")
-        logger.info("registration %s: %s", outcome.reference, outcome.status.value)
+        logger.info("registration %s: %s", result.reference, result.status.value)
         return [*reset_form(), SlotSet("session", None)]
 
 

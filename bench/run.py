@@ -28,12 +28,11 @@ from typing import Any
 
 import httpx
 import websockets
-from sqlalchemy.orm import sessionmaker
 
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
 from bot.catalogue.seed import shifted_seed
-from bot.db import engine_for
+from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
 from bot.fakes.telegram_api import FakeTelegram
@@ -203,8 +202,8 @@ async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]
     url = f"sqlite:///{workdir / 'bench.db'}"
     fake = FakeTelegram().start()
     upgrade(url)
-    with sessionmaker(bind=engine_for(url))() as session, session.begin():
-        import_catalogue(session, validate(shifted_seed(brussels_today())))
+    with db_sessions(url)() as db, db.begin():
+        import_catalogue(db, validate(shifted_seed(brussels_today())))
     settings = Settings(
         database_url=url, gateway_port=free_port(), engine_port=free_port(),
         action_port=free_port(), engine_token="bench", var_dir=workdir,

@@ -16,7 +16,7 @@ import typer
 
 from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
 from bot.catalogue.queries import brussels_today
-from bot.db import session_factory
+from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.registration import EXPORT_COLUMNS, export_rows, mask_contact
 from bot.registration import purge as erase_old
@@ -49,8 +49,8 @@ def _write_registrations(
     masked: bool = False,
 ) -> None:
     settings = Settings.from_env()
-    with session_factory(settings.database_url)() as session:
-        rows = export_rows(session, session_key=session_key, course_key=course_key)
+    with db_sessions(settings.database_url)() as db:
+        rows = export_rows(db, session_key=session_key, course_key=course_key)
     if masked:
         for row in rows:
             row["contact"] = mask_contact(str(row["contact"]) or None)
@@ -107,8 +107,8 @@ def purge(
     """Erase the personal data of registrations for sessions that ended long ago."""
     settings = Settings.from_env()
     days = settings.purge_after_days if older_than is None else older_than
-    with session_factory(settings.database_url)() as session, session.begin():
-        erased = erase_old(session, days, brussels_today())
+    with db_sessions(settings.database_url)() as db, db.begin():
+        erased = erase_old(db, days, brussels_today())
     typer.echo(
         f"personal data erased from {erased} registration(s) of sessions ended over {days} days ago"
     )
@@ -136,10 +136,10 @@ def catalogue_import(
         typer.echo(f"{len(invalid.errors)} error(s): nothing was imported", err=True)
         raise typer.Exit(1) from None
     settings = Settings.from_env()
-    with session_factory(settings.database_url)() as session, session.begin():
-        report = import_catalogue(session, catalogue)
+    with db_sessions(settings.database_url)() as db, db.begin():
+        report = import_catalogue(db, catalogue)
         if dry_run:
-            session.rollback()
+            db.rollback()
     prefix = "dry run, nothing written: " if dry_run else ""
     typer.echo(prefix + report.summary())
 

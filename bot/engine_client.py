@@ -8,10 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import text as sql
 
 from bot import LANGUAGES
-from bot.db import engine_for
 
 logger = logging.getLogger(__name__)
 
@@ -182,13 +180,3 @@ class EngineClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-def erase_tracker(tracker_url: str, conversation_id: str) -> int:
-    """Delete a conversation's events from the engine's SQL tracker store (its `events` table)."""
-    with engine_for(tracker_url).begin() as connection:
-        result = connection.execute(
-            sql("DELETE FROM events WHERE sender_id = :conversation_id"),
-            {"conversation_id": conversation_id},
-        )
-    return int(result.rowcount)

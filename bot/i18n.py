@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot import LANGUAGES
+from bot.catalogue import WEEKDAYS
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "messages.yml"
 
@@ -22,7 +23,6 @@ _WEEKDAYS = {
     "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
 }
-_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = {"fr": "{a} au {b}", "nl": "{a} tot {b}", "en": "{a} to {b}"}
 
 
@@ -53,7 +53,7 @@ def format_date(day: dt.date, lang: str) -> str:
 def format_days(days: list[str], lang: str) -> str:
     """mon..fri as "lundi au vendredi", other sets as a list of day names."""
     names = _WEEKDAYS[lang].split()
-    indexes = sorted(_DAY_KEYS.index(d) for d in days)
+    indexes = sorted(WEEKDAYS.index(d) for d in days)
     if len(indexes) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
         return _RANGE[lang].format(a=names[indexes[0]], b=names[indexes[-1]])
     return ", ".join(names[i] for i in indexes)

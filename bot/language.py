@@ -7,9 +7,9 @@ counted; the clear winner is the language, a tie or no evidence is None.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bot import LANGUAGES
+from bot.reading import plain
 
 _MARKERS: dict[str, frozenset[str]] = {
     "fr": frozenset(
@@ -57,13 +57,8 @@ _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z]+(?:'[a-z]+)?", _plain(text).replace("’", "'"))
+    return re.findall(r"[a-z]+(?:'[a-z]+)?", plain(text))
 
 
 def language_scores(text: str) -> dict[str, float]:

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import LANGUAGES
-from bot.engine_client import BotMessage, EngineClient, EngineUnavailable, erase_tracker
+from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
 from bot.i18n import text
 from bot.language import detect_language
 from bot.settings import Settings
+from bot.tracker_store import erase_tracker
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Answer:
+class AssistantReply:
+    """What the assistant says back to one message, for a channel to render."""
+
     messages: list[BotMessage]
     # The conversation's language after this turn; None when the engine could not say.
     language: str | None
@@ -50,7 +53,7 @@ async def converse(
     lang: str | None = None,
     lang_hint: str | None = None,
     source: str | None = None,
-) -> Answer:
+) -> AssistantReply:
     """Ask the engine; if it cannot answer, say so politely in the person's language.
 
     `lang` is a choice the person made (it wins); `lang_hint` is what the channel knows (a
@@ -70,10 +73,10 @@ async def converse(
             (candidate for candidate in (lang, lang_hint) if candidate in LANGUAGES),
             detect_language(message) or settings.default_language,
         )
-        return Answer([BotMessage(text=text("unavailable", language))], None)
+        return AssistantReply([BotMessage(text=text("unavailable", language))], None)
     if reply.erase_conversation:
         erased = await asyncio.to_thread(
             erase_tracker, settings.effective_tracker_url, conversation_id
         )
         logger.info("conversation %s erased (%d events)", conversation_tag(conversation_id), erased)
-    return Answer(reply.messages, reply.language)
+    return AssistantReply(reply.messages, reply.language)

@@ -63,7 +63,10 @@ class Applicant:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class RegistrationResult:
+    """What confirming a pre-registration gave: a seat, a place on the waiting list, or the
+    registration this person already had."""
+
     reference: str
     status: Status
     waitlist_position: int | None
@@ -200,8 +203,8 @@ def _existing(db: Session, session_id: int, key: str) -> Registration | None:
     ).first()
 
 
-def _outcome(db: Session, registration: Registration, already: bool) -> Outcome:
-    return Outcome(
+def _result(db: Session, registration: Registration, already: bool) -> RegistrationResult:
+    return RegistrationResult(
         reference=registration.reference,
         status=Status(registration.status),
         waitlist_position=waitlist_position(db, registration),
@@ -211,7 +214,7 @@ def _outcome(db: Session, registration: Registration, already: bool) -> Outcome:
 
 def register(
     db: Session, session_key: str, applicant: Applicant, *, needs_check: bool, secret: str
-) -> Outcome:
+) -> RegistrationResult:
     """Pre-register `applicant` for a session, or put them on its waiting list.
 
     Runs in the caller's transaction (begin it with `bot.db.writer` on SQLite). Raises
@@ -228,7 +231,7 @@ def register(
     key = contact_key(contact, secret)
     existing = _existing(db, course_session.id, key)
     if existing is not None:
-        return _outcome(db, existing, already=True)
+        return _result(db, existing, already=True)
 
     at = now()
     seated = _take_seat(db, course_session.id)
@@ -258,18 +261,18 @@ def register(
         _record(registration, Status.WAITING, at)
     db.add(registration)
     db.flush()
-    return _outcome(db, registration, already=False)
+    return _result(db, registration, already=False)
 
 
 def register_once(
-    engine: Engine, session_key: str, applicant: Applicant, *, needs_check: bool, secret: str,
+    database: Engine, session_key: str, applicant: Applicant, *, needs_check: bool, secret: str,
     attempts: int = 5,
-) -> Outcome:  # fmt: skip
+) -> RegistrationResult:  # fmt: skip
     """`register` in its own write transaction; a reference collision or the same person
     confirming twice at the same moment is retried and ends with one registration."""
     for attempt in range(attempts):
         try:
-            with write_transaction(engine) as db:
+            with write_transaction(database) as db:
                 return register(db, session_key, applicant, needs_check=needs_check, secret=secret)
         except IntegrityError:
             if attempt == attempts - 1:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
 from bot.catalogue.seed import shifted_seed
-from bot.db import engine_for
+from bot.db import database_for
 from bot.db.migrate import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -45,7 +45,7 @@ def create_postgres_database() -> tuple[str, str]:
 
 
 def drop_postgres_database(name: str, url: str) -> None:
-    engine_for(url).dispose()
+    database_for(url).dispose()
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -59,7 +59,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
         url = f"sqlite:///{tmp_path / 'guidance.db'}"
         upgrade(url)
         yield url
-        engine_for(url).dispose()
+        database_for(url).dispose()
         return
     name, url = create_postgres_database()
     try:
@@ -76,7 +76,7 @@ def today() -> dt.date:
 
 @pytest.fixture
 def sessions(database_url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine_for(database_url), expire_on_commit=False)
+    return sessionmaker(bind=database_for(database_url), expire_on_commit=False)
 
 
 @pytest.fixture

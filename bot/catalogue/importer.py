@@ -439,7 +439,7 @@ def _per_language(prefix: str, texts: dict[str, str] | None) -> dict[str, str | 
 
 
 def _sync(
-    session: Session,
+    db: Session,
     model: Any,
     rows: list[dict[str, Any]],
     kind: str,
@@ -455,22 +455,22 @@ def _sync(
         row = existing.pop(values["key"], None)
         if row is None:
             row, status = model(**values), "created"
-            session.add(row)
+            db.add(row)
         else:
             status = "updated" if _assign(row, values) else "unchanged"
         getattr(report, status)[kind] += 1
         result[values["key"]] = (row, status)
     for row in existing.values():
-        session.delete(row)
+        db.delete(row)
         report.deleted[kind] += 1
     return result
 
 
-def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportReport:
+def import_catalogue(db: Session, catalogue: dict[str, Any]) -> ImportReport:
     """Bring the database in line with a validated catalogue, inside the caller's transaction."""
     report = ImportReport()
     partners = _sync(
-        session,
+        db,
         Partner,
         [
             {
@@ -487,11 +487,11 @@ def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportRepor
         ],
         "partners",
         report,
-        {p.key: p for p in session.scalars(select(Partner))},
+        {p.key: p for p in db.scalars(select(Partner))},
     )
-    session.flush()
-    existing_courses = {c.key: c for c in session.scalars(select(Course))}
-    existing_sessions = {s.key: s for s in session.scalars(select(CourseSession))}
+    db.flush()
+    existing_courses = {c.key: c for c in db.scalars(select(Course))}
+    existing_sessions = {s.key: s for s in db.scalars(select(CourseSession))}
     course_rows = []
     for c in catalogue["courses"]:
         course_rows.append(
@@ -518,8 +518,8 @@ def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportRepor
             for s in course.sessions:
                 existing_sessions.pop(s.key, None)
                 report.deleted["sessions"] += 1
-    courses = _sync(session, Course, course_rows, "courses", report, existing_courses)
-    session.flush()
+    courses = _sync(db, Course, course_rows, "courses", report, existing_courses)
+    db.flush()
     session_rows = []
     for c in catalogue["courses"]:
         course, status = courses[c["key"]]
@@ -529,7 +529,7 @@ def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportRepor
         stored = [(r.kind, r.value, r.reason_fr, r.reason_nl, r.reason_en) for r in course.rules]
         if rules != stored:
             course.rules.clear()
-            session.flush()
+            db.flush()
             course.rules.extend(
                 EligibilityRule(
                     position=position,
@@ -546,6 +546,6 @@ def import_catalogue(session: Session, catalogue: dict[str, Any]) -> ImportRepor
                 report.updated["courses"] += 1
         for s in c["sessions"]:
             session_rows.append({**s, "course_id": course.id})
-    _sync(session, CourseSession, session_rows, "sessions", report, existing_sessions)
-    session.flush()
+    _sync(db, CourseSession, session_rows, "sessions", report, existing_sessions)
+    db.flush()
     return report

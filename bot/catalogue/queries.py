@@ -1,4 +1,9 @@
-"""Read the catalogue: partners, courses by topic or partner, and their upcoming sessions."""
+"""Read the catalogue: partners, courses by topic or partner, and their sessions.
+
+Two rules about dates live here and nowhere else: a session is *upcoming* until the day it
+starts (it is still shown that day), and *open* for pre-registration while it has not started
+and its application deadline has not passed.
+"""
 
 from __future__ import annotations
 
@@ -17,29 +22,44 @@ _COURSE_LOADING = (
 )
 
 
-def list_partners(session: Session) -> list[Partner]:
+def list_partners(db: Session) -> list[Partner]:
     return list(
-        session.scalars(
-            select(Partner).options(selectinload(Partner.courses)).order_by(Partner.name)
-        )
+        db.scalars(select(Partner).options(selectinload(Partner.courses)).order_by(Partner.name))
     )
 
 
-def get_partner(session: Session, key: str) -> Partner | None:
-    return session.scalars(
+def get_partner(db: Session, key: str) -> Partner | None:
+    return db.scalars(
         select(Partner).options(selectinload(Partner.courses)).where(Partner.key == key)
     ).first()
 
 
-def get_course(session: Session, key: str) -> Course | None:
-    return session.scalars(
-        select(Course).options(*_COURSE_LOADING).where(Course.key == key)
-    ).first()
+def get_course(db: Session, key: str) -> Course | None:
+    return db.scalars(select(Course).options(*_COURSE_LOADING).where(Course.key == key)).first()
 
 
 def upcoming_sessions(course: Course, today: dt.date) -> list[CourseSession]:
     """Sessions that have not started yet, soonest first."""
     return [s for s in course.sessions if s.start_date >= today]
+
+
+def get_session(db: Session, key: str) -> CourseSession | None:
+    return db.scalars(
+        select(CourseSession)
+        .options(selectinload(CourseSession.course).options(*_COURSE_LOADING))
+        .where(CourseSession.key == key)
+    ).first()
+
+
+def is_open(session: CourseSession, today: dt.date) -> bool:
+    """A session still takes pre-registrations: not started, deadline not passed."""
+    deadline_ok = session.application_deadline is None or session.application_deadline >= today
+    return session.start_date > today and deadline_ok
+
+
+def open_sessions(course: Course, today: dt.date) -> list[CourseSession]:
+    """The sessions of `course` that still take pre-registrations, soonest first."""
+    return [s for s in upcoming_sessions(course, today) if is_open(s, today)]
 
 
 def next_session(course: Course, today: dt.date) -> CourseSession | None:
@@ -48,7 +68,7 @@ def next_session(course: Course, today: dt.date) -> CourseSession | None:
 
 
 def search_courses(
-    session: Session,
+    db: Session,
     today: dt.date,
     *,
     topic: str | None = None,
@@ -60,7 +80,7 @@ def search_courses(
         query = query.where(Course.topic == topic)
     if partner_key:
         query = query.join(Course.partner).where(Partner.key == partner_key)
-    courses = list(session.scalars(query))
+    courses = list(db.scalars(query))
     return sorted(courses, key=lambda c: _start_order(c, today))
 
 
@@ -69,8 +89,8 @@ def _start_order(course: Course, today: dt.date) -> tuple[dt.date, str]:
     return (upcoming.start_date if upcoming else dt.date.max, course.key)
 
 
-def known_topics(session: Session) -> Sequence[str]:
-    return sorted(set(session.scalars(select(Course.topic))))
+def known_topics(db: Session) -> Sequence[str]:
+    return sorted(set(db.scalars(select(Course.topic))))
 
 
 def brussels_today() -> dt.date:

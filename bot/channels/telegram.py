@@ -291,12 +291,12 @@ class TelegramChannel:
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
         async with lock:
             async with self._typing(context, chat.id):
-                answer = await converse(
+                reply = await converse(
                     self.engine, self.settings, conversation, message, lang_hint=hint, source=source
                 )
-            if answer.language:
-                self._chat_data(context)["language"] = answer.language
-            await self._send(context, chat.id, answer.messages)
+            if reply.language:
+                self._chat_data(context)["language"] = reply.language
+            await self._send(context, chat.id, reply.messages)
         if source:
             logger.info("conversation %s started from a deep link", conversation_tag(conversation))
 

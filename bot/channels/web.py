@@ -99,14 +99,14 @@ async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Setti
                         raise BadRequest(409, "send a hello frame first")
                     message = check_text(data.get("text"))
                     await websocket.send_json({"type": "typing"})
-                    answer = await converse(
+                    reply = await converse(
                         engine, settings, conversation_id, message, lang_hint=lang_hint
                     )
                     await websocket.send_json(
                         {
                             "type": "reply",
-                            "language": answer.language,
-                            "messages": [m.as_dict() for m in answer.messages],
+                            "language": reply.language,
+                            "messages": [m.as_dict() for m in reply.messages],
                         }
                     )
                 else:

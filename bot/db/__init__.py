@@ -1,4 +1,8 @@
-"""Database access: engine and session factory, built on demand (never at import)."""
+"""Database access, built on demand (never at import).
+
+Words: a *database* is SQLAlchemy's `Engine` for one URL (in this project "engine" means Rasa);
+a *db* is a SQLAlchemy `Session` on it (a "session" is a course session).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get their folder and safe concurrent-access settings."""
+def open_database(url: str) -> Engine:
+    """The database at `url`; SQLite files get their folder and safe concurrent-access settings."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        database = create_engine(url, connect_args={"timeout": 30})
 
-        @event.listens_for(engine, "connect")
+        @event.listens_for(database, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Let SQLAlchemy, not the driver, begin transactions (see _sqlite_begin).
             dbapi_connection.isolation_level = None
@@ -29,30 +33,30 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
-        @event.listens_for(engine, "begin")
+        @event.listens_for(database, "begin")
         def _sqlite_begin(connection: Any) -> None:
             # Writers that read first (a registration) take the write lock at BEGIN, so two of
             # them wait for each other instead of failing with "database is locked".
             mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
             connection.exec_driver_sql(f"BEGIN {mode}")
 
-        return engine
+        return database
     return create_engine(normalise_url(url), pool_pre_ping=True)
 
 
 SQLITE_BEGIN = "sqlite_begin"
 
 
-def writer(engine: Engine) -> Engine:
-    """The same engine, whose transactions take SQLite's write lock when they begin."""
-    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+def writer(database: Engine) -> Engine:
+    """The same database, whose transactions take SQLite's write lock when they begin."""
+    return database.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Session]:
-    """A session in one write transaction, committed on success, rolled back on error."""
-    with Session(bind=writer(engine), expire_on_commit=False) as session, session.begin():
-        yield session
+def write_transaction(database: Engine) -> Iterator[Session]:
+    """A db session in one write transaction, committed on success, rolled back on error."""
+    with Session(bind=writer(database), expire_on_commit=False) as db, db.begin():
+        yield db
 
 
 def normalise_url(url: str) -> str:
@@ -64,10 +68,11 @@ def normalise_url(url: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    """One engine per database URL and process."""
-    return make_engine(url)
+def database_for(url: str) -> Engine:
+    """One database object (and its connection pool) per URL and process."""
+    return open_database(url)
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine_for(url), expire_on_commit=False)
+def db_sessions(url: str) -> sessionmaker[Session]:
+    """Makes db sessions on the database at `url`."""
+    return sessionmaker(bind=database_for(url), expire_on_commit=False)

@@ -32,7 +32,7 @@ from bot.channels.validation import (
     parse_message_request,
 )
 from bot.channels.web import serve_chat
-from bot.db import engine_for
+from bot.db import database_for
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.pipeline import converse
 from bot.settings import Settings
@@ -90,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/api/messages")
     async def post_message(request: Request) -> JSONResponse:
         incoming = parse_message_request(await request.body())
-        answer = await converse(
+        reply = await converse(
             request.app.state.engine,
             settings,
             incoming.sender,
@@ -99,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
             lang_hint=incoming.lang_hint,
         )
         return JSONResponse(
-            {"messages": [m.as_dict() for m in answer.messages], "language": answer.language}
+            {"messages": [m.as_dict() for m in reply.messages], "language": reply.language}
         )
 
     @app.get("/api/conversations/{conversation_id}")
@@ -187,7 +187,7 @@ async def _action_server_up(url: str) -> bool:
 
 def _database_up(url: str) -> bool:
     try:
-        with engine_for(url).connect() as connection:
+        with database_for(url).connect() as connection:
             connection.execute(sql("SELECT 1"))
     except Exception:
         logger.warning("health check: database unreachable")

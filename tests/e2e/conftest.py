@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
 from bot.catalogue.seed import shifted_seed
-from bot.db import engine_for
+from bot.db import database_for
 from bot.db.migrate import upgrade
 from bot.fakes.telegram_api import TOKEN, FakeTelegram
 from bot.runner import Stack, free_port
@@ -58,7 +58,7 @@ def running_assistant(
     the three processes on free ports and stop them afterwards."""
     upgrade(url)
     today = brussels_today()
-    db = sessionmaker(bind=engine_for(url), expire_on_commit=False)
+    db = sessionmaker(bind=database_for(url), expire_on_commit=False)
     with db() as session, session.begin():
         import_catalogue(session, validate(catalogue or shifted_seed(today)))
     stack = Stack(
@@ -80,7 +80,7 @@ def running_assistant(
         yield Assistant(stack, db, today, workdir)
     finally:
         stack.stop()
-        engine_for(url).dispose()
+        database_for(url).dispose()
 
 
 @pytest.fixture(

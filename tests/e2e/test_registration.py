@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from bot.catalogue.queries import get_course, upcoming_sessions
-from bot.db import engine_for
+from bot.db import database_for
 from bot.db.models import CourseSession, Registration
 from bot.i18n import text as message
 from bot.registration import format_reference, parse_reference
@@ -116,7 +116,7 @@ def test_delete_my_data_leaves_nothing_personal(assistant):
         row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
     assert (row.first_name, row.contact, row.age, row.postcode, row.conversation_id) == (None,) * 5
     assert row.status == "cancelled"
-    tracker = engine_for(assistant.stack.settings.effective_tracker_url)
+    tracker = database_for(assistant.stack.settings.effective_tracker_url)
     with tracker.connect() as connection:
         events = connection.execute(
             text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}

@@ -14,7 +14,7 @@ from bot.catalogue.queries import (
     upcoming_sessions,
 )
 from bot.catalogue.seed import shifted_seed
-from bot.db import engine_for
+from bot.db import database_for
 from bot.db.migrate import downgrade, upgrade
 from bot.db.models import Course, CourseSession, EligibilityRule, Partner
 
@@ -27,11 +27,11 @@ def counts(session):
 
 
 def test_migrations_create_and_drop_the_tables(database_url):
-    tables = set(inspect(engine_for(database_url)).get_table_names())
+    tables = set(inspect(database_for(database_url)).get_table_names())
     assert {"partners", "courses", "course_sessions", "eligibility_rules"} <= tables
     downgrade(database_url, "base")
-    engine_for(database_url).dispose()
-    assert "courses" not in inspect(engine_for(database_url)).get_table_names()
+    database_for(database_url).dispose()
+    assert "courses" not in inspect(database_for(database_url)).get_table_names()
     upgrade(database_url)
 
 

@@ -50,7 +50,7 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
     import datetime as dt
     import json
 
-    from bot.db import engine_for
+    from bot.db import database_for
     from bot.registration import Applicant, register_once
 
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -58,7 +58,7 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
         course_session = session.scalars(select(Course)).first().sessions[0]
     applicant = Applicant("Zoë", "zoe@example.org", 20, "yes", "1060", "conv-1")
     outcome = register_once(
-        engine_for(database_url), course_session.key, applicant, needs_check=False, secret="s"
+        database_for(database_url), course_session.key, applicant, needs_check=False, secret="s"
     )
     target = tmp_path / "export.csv"
     result = runner.invoke(

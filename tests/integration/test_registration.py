@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select, update
 
-from bot.db import engine_for
+from bot.db import database_for
 from bot.db.models import CourseSession, Registration
 from bot.registration import (
     REFERENCE_ALPHABET,
@@ -54,7 +54,7 @@ def small_session(seeded, database_url) -> str:
 
 def registered(database_url, session_key, applicant, needs_check=False):
     return register_once(
-        engine_for(database_url), session_key, applicant, needs_check=needs_check, secret=SECRET
+        database_for(database_url), session_key, applicant, needs_check=needs_check, secret=SECRET
     )
 
 
@@ -171,7 +171,7 @@ def test_purge_erases_only_sessions_long_ended(database_url, small_session, seed
 
 
 def test_fifty_racing_confirmations_never_overbook(database_url, small_session, seeded):
-    engine = engine_for(database_url)
+    engine = database_for(database_url)
     engine.pool.dispose()
 
     def confirm(n: int):
@@ -197,7 +197,7 @@ def test_fifty_racing_confirmations_never_overbook(database_url, small_session, 
 def test_racing_confirmations_of_the_same_person_make_one_registration(
     database_url, small_session, seeded
 ):
-    engine = engine_for(database_url)
+    engine = database_for(database_url)
     with ThreadPoolExecutor(max_workers=10) as pool:
         outcomes = list(
             pool.map(

@@ -81,15 +81,16 @@ def filled(session_key, **changes):
 
 
 def validate(slot, value, slots):
-    form = ValidatePreregistrationForm()
-    dispatcher = CollectingDispatcher()
-    method = getattr(form, f"validate_{slot}")
-    result = method(value, dispatcher, tracker(str(value), slots=slots), {})
-    return (
-        result,
-        "\n".join(m["text"] for m in dispatcher.messages if m.get("text")),
-        dispatcher.messages,
-    )
+    """Run the form's validation as the engine does: the slot it just filled is the last event."""
+    t = tracker(str(value), slots={**slots, slot: value})
+    t.events = [{"event": "user", "text": str(value)}, {"event": "slot", "name": slot, "value": value}]
+    messages, texts, events = run(ValidatePreregistrationForm(), t)
+    result = {
+        e["name"]: e["value"]
+        for e in events
+        if e["event"] == "slot" and e["name"] not in ("language", "requested_slot")
+    }
+    return result, texts, [m for m in messages if m.get("text")]
 
 
 def test_starting_takes_the_session_from_the_course_in_mind(db, today):
@@ -160,6 +161,19 @@ def test_bad_answers_are_explained_and_asked_again(db, session_key, slot, answer
     result, texts, _ = validate(slot, answer, {"session": session_key, "course": COURSE})
     assert result[slot] is None
     assert texts == text(f"invalid_{slot}", "en")
+
+
+def test_refusing_consent_ends_the_form_and_consent_asks_the_next_question(db, session_key):
+    slots = {"session": session_key, "course": COURSE}
+    t = tracker("no", slots={**slots, "data_consent": False})
+    t.events = [{"event": "user", "text": "no"}, {"event": "slot", "name": "data_consent", "value": False}]
+    _, _, events = run(ValidatePreregistrationForm(), t)
+    assert SlotSet("requested_slot", None) in events, "nothing more is asked"
+    t = tracker("yes", slots={**slots, "data_consent": True})
+    t.events = [{"event": "user", "text": "yes"}, {"event": "slot", "name": "data_consent", "value": True}]
+    _, _, events = run(ValidatePreregistrationForm(), t)
+    assert SlotSet("data_consent", True) in events
+    assert not [e for e in events if e["name"] == "requested_slot"], "the engine asks the next one"
 
 
 def test_a_second_failure_on_the_same_question_offers_a_counsellor(db, session_key):

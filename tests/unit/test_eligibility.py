@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.eligibility import Outcome, PersonFacts, Rule, evaluate, read_facts
+from bot.eligibility import Outcome, PersonFacts, Rule, evaluate
+from bot.reading import read_facts
 
 MOLENGEEK_LIKE = [
     Rule("min_age", "18", "at least 18"),

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from bot.db import make_engine
+from bot.db import open_database
 from bot.db.models import Base
 
 config = context.config
@@ -22,12 +22,12 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
+    database = open_database(config.get_main_option("sqlalchemy.url") or "")
+    with database.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
-    engine.dispose()
+    database.dispose()
 
 
 if context.is_offline_mode():
