@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import (
@@ -27,7 +26,6 @@ from bot.registration import (
     split_reference,
     waitlist_position,
 )
-
 
 ERASE_CONVERSATION = {"erase_conversation": True}
 

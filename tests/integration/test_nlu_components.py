@@ -76,7 +76,7 @@ def test_the_engine_reads_the_message_for_what_it_is(parsed, text):
         if e["entity"] in ("partner", "course_topic")
     }
     assert found == entities, result["entities"]
-    # nlu/answer_patterns.yml gives features, never entities.
+    # nlu/any_language/form_answers.yml gives features, never entities.
     assert not {e["entity"] for e in result["entities"]} & ANSWER_PATTERNS, result["entities"]
     if intent:
         assert result["intent"]["name"] == intent, result["intent_ranking"][:3]

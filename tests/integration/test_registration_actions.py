@@ -83,7 +83,10 @@ def filled(session_key, **changes):
 def validate(slot, value, slots):
     """Run the form's validation as the engine does: the slot it just filled is the last event."""
     t = tracker(str(value), slots={**slots, slot: value})
-    t.events = [{"event": "user", "text": str(value)}, {"event": "slot", "name": slot, "value": value}]
+    t.events = [
+        {"event": "user", "text": str(value)},
+        {"event": "slot", "name": slot, "value": value},
+    ]
     messages, texts, events = run(ValidatePreregistrationForm(), t)
     result = {
         e["name"]: e["value"]
@@ -166,11 +169,17 @@ def test_bad_answers_are_explained_and_asked_again(db, session_key, slot, answer
 def test_refusing_consent_ends_the_form_and_consent_asks_the_next_question(db, session_key):
     slots = {"session": session_key, "course": COURSE}
     t = tracker("no", slots={**slots, "data_consent": False})
-    t.events = [{"event": "user", "text": "no"}, {"event": "slot", "name": "data_consent", "value": False}]
+    t.events = [
+        {"event": "user", "text": "no"},
+        {"event": "slot", "name": "data_consent", "value": False},
+    ]
     _, _, events = run(ValidatePreregistrationForm(), t)
     assert SlotSet("requested_slot", None) in events, "nothing more is asked"
     t = tracker("yes", slots={**slots, "data_consent": True})
-    t.events = [{"event": "user", "text": "yes"}, {"event": "slot", "name": "data_consent", "value": True}]
+    t.events = [
+        {"event": "user", "text": "yes"},
+        {"event": "slot", "name": "data_consent", "value": True},
+    ]
     _, _, events = run(ValidatePreregistrationForm(), t)
     assert SlotSet("data_consent", True) in events
     assert not [e for e in events if e["name"] == "requested_slot"], "the engine asks the next one"

@@ -97,10 +97,12 @@ def test_postcodes(answer, postcode):
 
 
 def test_the_engine_knows_every_commune_the_form_reads():
-    # nlu/answer_patterns.yml tells the classifier that a commune alone answers the form; a
+    # nlu/any_language/form_answers.yml tells the classifier that a commune alone answers the form; a
     # commune the form reads but the classifier does not know would be taken for something else.
     # Brussels itself and "forest" (an English word) are left out of the lookup on purpose.
-    document = yaml.safe_load((PROJECT_ROOT / "nlu" / "answer_patterns.yml").read_text("utf-8"))
+    document = yaml.safe_load(
+        (PROJECT_ROOT / "nlu" / "any_language" / "form_answers.yml").read_text("utf-8")
+    )
     (lookup,) = [block for block in document["nlu"] if block.get("lookup") == "commune"]
     known = {line[2:].strip() for line in lookup["examples"].splitlines() if line.strip()}
     left_out = {"bruxelles", "brussel", "brussels", "bxl", "bruxelles-ville", "brussel-stad"}
