@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from actions.common import AssistantAction, Reply, Turn, payload
 from actions.courses import ActionCourses
 from actions.partners import ActionPartners
+from actions.typed_answers import typed_answer
 from bot import LANGUAGES
 from bot.catalogue.queries import list_partners
 from bot.i18n import has_text
@@ -57,25 +58,41 @@ class ActionThank(StaticReplyAction):
     action_name, message_key = "action_thank", "thank"
 
 
-class ActionAffirm(StaticReplyAction):
+class CatchAllReply(StaticReplyAction):
+    """A fixed reply, unless the message answers the conversation so far (a course typed
+    for the question just asked, facts about the person, an organisation named)."""
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        answered = typed_answer(turn)
+        return super().respond(turn) if answered is None else answered
+
+
+class ActionAffirm(CatchAllReply):
     action_name, message_key, with_buttons = "action_affirm", "affirm", True
 
 
-class ActionDeny(StaticReplyAction):
+class ActionDeny(CatchAllReply):
     action_name, message_key = "action_deny", "deny"
 
 
-class ActionOutOfScope(StaticReplyAction):
+class ActionOutOfScope(CatchAllReply):
     action_name, message_key, with_buttons = "action_out_of_scope", "out_of_scope", True
 
 
 class ActionFallback(AssistantAction):
     """The fallback ladder: first "did you mean…?" with the two likeliest topics as buttons;
-    a second miss in a row points to people who can help."""
+    a second miss in a row points to people who can help. A message that answers the
+    conversation so far is answered instead."""
 
     action_name = "action_fallback"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        answered = typed_answer(turn)
+        if answered is not None:
+            return answered
+        return self.ladder(turn)
+
+    def ladder(self, turn: Turn) -> list[EventType]:
         if missed_before(turn.tracker):
             turn.reply.say(
                 "second_miss", buttons=[turn.reply.button("intent_ask_human", "ask_human")]
@@ -156,9 +173,12 @@ class ActionUnaskedValue(AssistantAction):
     action_name = "action_unasked_value"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        answered = typed_answer(turn)
+        if answered is not None:
+            return answered
         named = {e.get("entity") for e in turn.tracker.latest_message.get("entities") or []}
         if named & {"course_topic", "course"}:
             return ActionCourses().respond(turn)
         if "partner" in named:
             return ActionPartners().respond(turn)
-        return ActionFallback().respond(turn)
+        return ActionFallback().ladder(turn)

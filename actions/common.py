@@ -20,18 +20,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
-from bot.catalogue.queries import brussels_today
+from bot.catalogue.queries import brussels_today, catalogue_index
+from bot.catalogue.resolver import CatalogueIndex
 from bot.db import database_for, db_sessions, write_transaction
+from bot.eligibility import PersonFacts
 from bot.errors import describe_error
 from bot.i18n import text
-from bot.language import detect_language
+from bot.language import SWITCH_MARGIN, detect_language
+from bot.reading import Situation, read_situation
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-# How much clearer a message must be in another language than in the conversation's to switch:
-# a few words of French in a Dutch conversation are Brussels, not a request (see make eval).
-SWITCH_MARGIN = 3.0
 # Telegram's deep-link payload alphabet and length; other channels follow the same rule.
 SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -104,6 +104,21 @@ class Reply:
             dispatcher.utter_message(json_message=instruction)
 
 
+# What the conversation remembers between turns, set by `Turn.remember`: the lists last shown
+# (so "the second" can be answered), and what the assistant is waiting for.
+CONTEXT_SLOTS = (
+    "shown_courses",
+    "shown_sessions",
+    "course_choices",
+    "session_choices",
+    "pending",
+)
+# What the person said of themselves (or of whom they write for) in any message: for the
+# eligibility rules and, once they consent, for the form. Personal data: "delete my data" and
+# the end of a pre-registration forget it.
+FACT_SLOTS = ("fact_age", "fact_actiris", "fact_brussels", "fact_postcode", "fact_diploma")
+
+
 @dataclass
 class Turn:
     """One answer being built: who asked what, in which language, with a db session to read
@@ -114,10 +129,67 @@ class Turn:
     today: dt.date
     reply: Reply
     database: Engine
+    remembered: dict[str, Any] = field(default_factory=dict)
+    _index: CatalogueIndex | None = None
 
     def write(self) -> AbstractContextManager[Session]:
         """One write transaction on the application database, apart from `db`."""
         return write_transaction(self.database)
+
+    @property
+    def index(self) -> CatalogueIndex:
+        """The catalogue as the resolver reads it (built once per turn)."""
+        if self._index is None:
+            self._index = catalogue_index(self.db, self.today)
+        return self._index
+
+    def remember(self, **slots: Any) -> None:
+        """Keep conversation context (CONTEXT_SLOTS, `course`…) for the next turns."""
+        self.remembered.update(slots)
+
+    @property
+    def situation(self) -> Situation:
+        """What this message says of the person (nothing for a button's payload)."""
+        if self.text.startswith("/"):
+            return Situation()
+        return read_situation(self.text, current_year=self.today.year)
+
+    @property
+    def facts(self) -> PersonFacts:
+        """The person's facts: this message's, else what they said before."""
+        now = self.situation
+        slots = self.tracker.get_slot
+        return PersonFacts(
+            age=now.age if now.age is not None else as_int(slots("fact_age")),
+            actiris_registered=(
+                now.actiris_registered
+                if now.actiris_registered is not None
+                else as_bool(slots("fact_actiris"))
+            ),
+            lives_in_brussels=(
+                now.lives_in_brussels
+                if now.lives_in_brussels is not None
+                else as_bool(slots("fact_brussels"))
+            ),
+        )
+
+    def keep_facts(self) -> None:
+        """Remember the facts this message gives, for the next turns."""
+        now = self.situation
+        for name, value in (
+            ("fact_age", now.age),
+            ("fact_actiris", now.actiris_registered),
+            ("fact_brussels", now.lives_in_brussels),
+            ("fact_postcode", now.postcode),
+            ("fact_diploma", now.diploma),
+        ):
+            if value is not None:
+                self.remembered[name] = value
+
+    def slot_list(self, name: str) -> list[str]:
+        """A list slot as the conversation had it before this turn."""
+        value = self.tracker.get_slot(name)
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def entities(self, name: str) -> list[str]:
         """Values of the entity `name` in this message, in the order they were written."""
@@ -144,10 +216,30 @@ class Turn:
         return str(self.tracker.latest_message.get("text") or "")
 
 
+def as_int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def as_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+# The action that answers each question intent, so a course typed in answer to "which one?"
+# reaches the action of the question that was waiting (see actions/typed_answers.py).
+ANSWERING: dict[str, type[AssistantAction]] = {}
+
+
 class AssistantAction(Action):
     """An action that answers in the conversation's language and keeps the `language` slot."""
 
     action_name = ""
+    # The question intent this action answers, if it answers one about a course.
+    intent = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.intent:
+            ANSWERING[cls.intent] = cls
 
     def name(self) -> str:
         return self.action_name
@@ -164,7 +256,15 @@ class AssistantAction(Action):
         try:
             with db_sessions(url)() as db:
                 turn = Turn(tracker, db, brussels_today(), Reply(lang), database_for(url))
+                # What the assistant waits for holds for the next message only.
+                turn.remember(pending=None)
+                turn.keep_facts()
                 events = self.respond(turn)
+                events += [
+                    SlotSet(name, value)
+                    for name, value in turn.remembered.items()
+                    if tracker.get_slot(name) != value
+                ]
                 reply = turn.reply
         except SQLAlchemyError as exc:
             # The exception's text can hold the statement's values: personal data stays out.

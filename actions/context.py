@@ -1,14 +1,32 @@
-"""Which courses a question is about: named in this message, else the ones talked about before."""
+"""Which courses a question is about, and showing a choice of them.
+
+The courses come from this message (a button's course, or what the resolver of the catalogue
+reads in the text: a title, an alias, a partner and a topic, a rank in the last list, a month),
+else from the conversation (the course in focus, the partner and topic talked about). Lists the
+person can pick from are remembered (`shown_courses`), so "the second one" works next.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from actions.common import Turn, payload
-from bot.catalogue.queries import get_course, get_partner, list_partners, search_courses
+from bot.catalogue.queries import (
+    get_course,
+    get_organisation,
+    get_partner,
+    list_partners,
+    next_session,
+    search_courses,
+)
 from bot.db.models import Course, Partner, localized
+from bot.i18n import format_date, topic_name
 
-NOT_A_TRAINING_PARTNER = "actiris"
+# A choice offers at most this many buttons; more, and a narrowing question comes first.
+MAX_BUTTONS = 8
+# How the resolver named courses on purpose (not just a partner or a topic, which are searches).
+NAMED = ("button", "title", "alias", "rank", "month")
 
 
 @dataclass
@@ -16,49 +34,100 @@ class CourseContext:
     courses: list[Course] = field(default_factory=list)
     partner: Partner | None = None
     topic: str | None = None
+    # How the courses were found: NAMED, "partner", "topic", "partner_topic", "memory", or None.
+    how: str | None = None
+    # A partner and a topic (or a course) named together that do not go together.
+    missing_at_partner: bool = False
+    elsewhere: list[Course] = field(default_factory=list)
     unknown_partner: str | None = None
-    unknown_course: str | None = None
+    organisations: list[str] = field(default_factory=list)
 
     @property
     def named_anything(self) -> bool:
-        return bool(self.partner or self.topic or self.unknown_partner or self.unknown_course)
+        return bool(
+            self.partner or self.topic or self.unknown_partner or self.how in NAMED
+        ) or bool(self.missing_at_partner)
+
+    @property
+    def named_courses(self) -> bool:
+        return self.how in NAMED
 
 
 def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
-    """Courses matching the course, partner and topic of this message.
-
-    When the message names none of them, the course, partner or topic of the conversation so far
-    is used (`use_memory`), so "and where is it?" follows the previous answer.
-    """
-    course_key = turn.entity("course")
-    # Actiris is named as a condition ("registered at Actiris"), not as a training organiser.
-    partners = [p for p in turn.entities("partner") if p != NOT_A_TRAINING_PARTNER]
-    partner_key = partners[0] if partners else None
-    topic = turn.entity("course_topic")
-    if use_memory and not (course_key or partner_key or topic):
-        course_key = turn.slot("course")
-        if not course_key:
-            partner_key, topic = turn.slot("partner"), turn.slot("course_topic")
-    context = CourseContext(topic=topic)
-    if course_key:
-        course = get_course(turn.db, course_key)
-        if course is None:
-            context.unknown_course = course_key
-            return context
-        context.courses = [course]
-        context.partner = course.partner
+    """Courses matching this message; when it names none, those of the conversation so far
+    (`use_memory`), so "and where is it?" follows the previous answer."""
+    context = CourseContext(topic=turn.entity("course_topic"))
+    button_course = turn.entity("course")
+    if button_course:
+        course = get_course(turn.db, button_course)
+        if course is not None:
+            return _found(context, [course], "button")
+    index = turn.index
+    organisations = set(index.organisations_named(turn.text))
+    named_partners = [
+        p for p in turn.entities("partner") if p not in {o.key for o in index.organisations}
+    ]
+    context.organisations = sorted(
+        organisations
+        | {p for p in turn.entities("partner") if p in {o.key for o in index.organisations}}
+    )
+    partner_key = next(iter(named_partners), None)
+    if partner_key and get_partner(turn.db, partner_key) is None:
+        context.unknown_partner = entity_text(turn, "partner") or partner_key
         return context
-    if partner_key:
-        context.partner = get_partner(turn.db, partner_key)
-        if context.partner is None:
-            context.unknown_partner = turn_entity_text(turn, "partner") or partner_key
-            return context
-    if partner_key or topic:
-        context.courses = search_courses(turn.db, turn.today, topic=topic, partner_key=partner_key)
+    match = index.find_courses(
+        turn.text,
+        shown=turn.slot_list("shown_courses"),
+        partner=partner_key,
+        topic=context.topic,
+    )
+    partners = [partner_key] if partner_key else index.partners_named(turn.text)
+    if len(partners) == 1:
+        context.partner = get_partner(turn.db, partners[0])
+    if match.how == "elsewhere":
+        context.missing_at_partner = True
+        context.elsewhere = _courses(turn, match.keys)
+        return context
+    if match.how == "partner_topic" and not match.keys:
+        context.missing_at_partner = True
+        return context
+    focus = get_course(turn.db, turn.slot("course") or "")
+    # "Celle de septembre" right after a course was discussed: its session in September.
+    if (
+        match.how == "month"
+        and focus is not None
+        and turn.index.find_session(turn.text, focus.key).keys
+    ):
+        return _found(context, [focus], "memory")
+    if match.keys:
+        return _found(context, _courses(turn, match.keys), match.how)
+    if use_memory and not (partners or context.topic):
+        if focus is not None:
+            return _found(context, [focus], "memory")
+        partner_slot, topic_slot = turn.slot("partner"), turn.slot("course_topic")
+        if partner_slot or topic_slot:
+            context.partner = get_partner(turn.db, partner_slot) if partner_slot else None
+            context.topic = topic_slot
+            context.courses = search_courses(
+                turn.db, turn.today, topic=topic_slot, partner_key=partner_slot
+            )
+            context.how = "memory"
     return context
 
 
-def turn_entity_text(turn: Turn, name: str) -> str | None:
+def _found(context: CourseContext, courses: list[Course], how: str | None) -> CourseContext:
+    context.courses, context.how = courses, how
+    if len(courses) == 1:
+        context.partner = courses[0].partner
+    return context
+
+
+def _courses(turn: Turn, keys: tuple[str, ...]) -> list[Course]:
+    found = [get_course(turn.db, key) for key in keys]
+    return [course for course in found if course is not None]
+
+
+def entity_text(turn: Turn, name: str) -> str | None:
     """The words the person used for an entity, for "I don't know X"."""
     for entity in turn.tracker.latest_message.get("entities") or []:
         if entity.get("entity") == name:
@@ -68,15 +137,56 @@ def turn_entity_text(turn: Turn, name: str) -> str | None:
     return None
 
 
+def say_organisations(turn: Turn, context: CourseContext) -> bool:
+    """One line on each organisation named that runs no training here; say whether any.
+    "I'm registered at Actiris" states a fact, and needs no explanation of Actiris."""
+    stated = turn.situation.actiris_registered is not None
+    for key in context.organisations:
+        if key == "actiris" and stated:
+            continue
+        organisation = get_organisation(turn.db, key)
+        if organisation is not None:
+            turn.reply.say_text(
+                localized(organisation, "description", turn.lang) or organisation.name
+            )
+    return bool(context.organisations)
+
+
 def say_unknown(turn: Turn, context: CourseContext) -> bool:
-    """Answer "I don't know that one, here are the ones I know"; say whether it did."""
+    """Answer what the message names that does not exist; say whether it did: an unknown
+    partner, or a partner and a topic (or course) that do not go together."""
     if context.unknown_partner:
         names = ", ".join(p.name for p in list_partners(turn.db))
         turn.reply.say("unknown_partner", name=context.unknown_partner, known=names)
         return True
-    if context.unknown_course:
-        courses = search_courses(turn.db, turn.today)
-        turn.reply.say("unknown_course", buttons=course_buttons(turn, courses, "ask_schedule"))
+    if context.missing_at_partner and context.partner is not None:
+        partner = context.partner
+        if context.elsewhere:
+            others = ", ".join(dict.fromkeys(c.partner.name for c in context.elsewhere))
+            turn.reply.say_text(
+                "\n".join(
+                    [turn.reply.text("course_elsewhere", partner=partner.name, others=others)]
+                    + [course_line(turn, c) for c in context.elsewhere]
+                )
+            )
+            alternatives = context.elsewhere
+        else:
+            topic = topic_name(context.topic or "", turn.lang) if context.topic else ""
+            lines = [turn.reply.text("not_at_partner", partner=partner.name, topic=topic)]
+            alternatives = search_courses(turn.db, turn.today, topic=context.topic)
+            if alternatives:
+                lines.append(turn.reply.text("topic_elsewhere", topic=topic))
+                lines += [course_line(turn, c) for c in alternatives]
+            turn.reply.say_text("\n".join(lines))
+        own = search_courses(turn.db, turn.today, partner_key=partner.key)
+        if own:
+            turn.reply.say_text(
+                "\n".join(
+                    [turn.reply.text("partner_others", partner=partner.name)]
+                    + [course_line(turn, c) for c in own]
+                )
+            )
+        offer_courses(turn, [*alternatives, *own], "ask_schedule", "pick_course")
         return True
     return False
 
@@ -85,8 +195,53 @@ def course_title(course: Course, lang: str) -> str:
     return localized(course, "title", lang) or course.key
 
 
+def course_values(turn: Turn, course: Course) -> dict[str, Any]:
+    """The values every text about a course uses: its title and its partner."""
+    return {"title": course_title(course, turn.lang), "partner": course.partner.name}
+
+
+def course_line(turn: Turn, course: Course) -> str:
+    """• Title (Partner, N weeks): next start <date>."""
+    upcoming = next_session(course, turn.today)
+    values = {
+        "title": course_title(course, turn.lang),
+        "partner": course.partner.name,
+        "weeks": course.duration_weeks,
+    }
+    if upcoming is None:
+        return turn.reply.text("course_line_no_session", **values)
+    return turn.reply.text(
+        "course_line", start=format_date(upcoming.start_date, turn.lang), **values
+    )
+
+
 def course_buttons(turn: Turn, courses: list[Course], intent: str) -> list[dict[str, str]]:
+    """A button per course; a title shared by two courses of the list gets its partner."""
+    titles = [course_title(c, turn.lang) for c in courses]
+    shared = {t for t in titles if titles.count(t) > 1}
     return [
-        {"title": course_title(c, turn.lang), "payload": payload(intent, course=c.key)}
-        for c in courses
+        {
+            "title": f"{title} ({c.partner.name})" if title in shared else title,
+            "payload": payload(intent, course=c.key),
+        }
+        for c, title in zip(courses, titles, strict=True)
     ]
+
+
+def offer_courses(turn: Turn, courses: list[Course], intent: str, key: str) -> None:
+    """Ask which of `courses` (message `key`), with a button each; with more than MAX_BUTTONS,
+    ask which field first. The list is remembered, so the person may answer by typing."""
+    courses = list(dict.fromkeys(courses))
+    turn.remember(shown_courses=[c.key for c in courses], pending=intent)
+    if len(courses) <= MAX_BUTTONS:
+        turn.reply.say(key, buttons=course_buttons(turn, courses, intent))
+        return
+    topics = list(dict.fromkeys(c.topic for c in courses))
+    turn.reply.say(
+        "which_course_narrow",
+        count=len(courses),
+        buttons=[
+            {"title": topic_name(t, turn.lang), "payload": payload(intent, course_topic=t)}
+            for t in topics[:MAX_BUTTONS]
+        ],
+    )

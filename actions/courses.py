@@ -1,43 +1,51 @@
-"""Trainings and their facts: search by topic or partner, sessions, place, cost, certificate."""
+"""Trainings and their facts: search by topic or partner, sessions, place, cost, certificate.
+
+A question about one training answers every aspect it asks ("where and when?"); a question
+that fits several asks which one, with only those as buttons.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 
-from actions.common import AssistantAction, Turn
-from actions.context import CourseContext, course_buttons, course_title, resolve, say_unknown
-from bot.catalogue.queries import known_topics, next_session, search_courses, upcoming_sessions
+from actions.common import ANSWERING, AssistantAction, Turn
+from actions.context import (
+    CourseContext,
+    course_line,
+    course_title,
+    course_values,
+    offer_courses,
+    resolve,
+    say_organisations,
+    say_unknown,
+)
+from actions.typed_answers import waiting_question
+from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, topic_name
+from bot.reading import read_aspects
 
 MAX_SESSIONS_SHOWN = 3
 
 
-def remember(context: CourseContext) -> list[EventType]:
+def focus(turn: Turn, course: Course | None) -> None:
+    """Keep the course in mind (follow-ups are about it), or forget it."""
+    turn.remember(course=course.key if course else None)
+
+
+def remember(turn: Turn, context: CourseContext) -> list[EventType]:
     """Keep the course in mind when the answer was about exactly one."""
-    return [SlotSet("course", context.courses[0].key if len(context.courses) == 1 else None)]
-
-
-def course_line(turn: Turn, course: Course) -> str:
-    upcoming = next_session(course, turn.today)
-    values = {
-        "title": course_title(course, turn.lang),
-        "partner": course.partner.name,
-        "weeks": course.duration_weeks,
-    }
-    if upcoming is None:
-        return turn.reply.text("course_line_no_session", **values)
-    return turn.reply.text(
-        "course_line", start=format_date(upcoming.start_date, turn.lang), **values
-    )
+    focus(turn, context.courses[0] if len(context.courses) == 1 else None)
+    return []
 
 
 def ask_which_course(turn: Turn, context: CourseContext, intent: str) -> list[EventType]:
     courses = context.courses or search_courses(turn.db, turn.today)
-    turn.reply.say("which_course", buttons=course_buttons(turn, courses, intent))
-    return [SlotSet("course", None)]
+    offer_courses(turn, courses, intent, "which_course")
+    focus(turn, None)
+    return []
 
 
 def describe_what(turn: Turn, context: CourseContext) -> str:
@@ -49,26 +57,41 @@ def describe_what(turn: Turn, context: CourseContext) -> str:
     return " ".join(parts)
 
 
+def list_courses(turn: Turn, context: CourseContext, intro: str, intent: str) -> None:
+    turn.reply.say_text("\n".join([intro] + [course_line(turn, c) for c in context.courses]))
+    offer_courses(turn, context.courses, intent, "pick_course")
+
+
 class ActionCourses(AssistantAction):
-    action_name = "action_courses"
+    action_name, intent = "action_courses", "ask_courses"
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn, use_memory=False)
+        waiting = waiting_question(turn)
+        if context.named_courses and waiting not in (None, self.intent):
+            # A course typed in answer to "which one?" of another question.
+            return ANSWERING[str(waiting)]().respond(turn)
+        if not context.named_courses and not turn.situation.facts.empty:
+            # "I'm 20 and at Actiris, what is there in web?": what they can join.
+            return ANSWERING["ask_eligibility"]().respond(turn)
+        say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
+        if len(context.courses) == 1 and context.named_courses:
+            # "Tell me about the Salesforce one": its sessions.
+            return answer_aspects(turn, context.courses[0], ["schedule"])
         if not context.named_anything:
             context.courses = search_courses(turn.db, turn.today)
             intro = turn.reply.text("courses_all")
         elif not context.courses:
             topics = ", ".join(topic_name(t, turn.lang) for t in known_topics(turn.db))
             turn.reply.say("courses_none", what=describe_what(turn, context), topics=topics)
-            return [SlotSet("course", None)]
+            focus(turn, None)
+            return []
         else:
             intro = turn.reply.text("courses_found", what=describe_what(turn, context))
-        lines = [intro] + [course_line(turn, c) for c in context.courses]
-        turn.reply.say_text("\n".join(lines))
-        turn.reply.say("pick_course", buttons=course_buttons(turn, context.courses, "ask_schedule"))
-        return remember(context)
+        list_courses(turn, context, intro, "ask_schedule")
+        return remember(turn, context)
 
 
 def session_text(turn: Turn, course: Course, session: CourseSession) -> str:
@@ -108,119 +131,126 @@ def follow_up_buttons(turn: Turn, course: Course) -> list[dict[str, str]]:
     ]
 
 
-class ActionSchedule(AssistantAction):
-    action_name = "action_schedule"
+def say_schedule(turn: Turn, course: Course) -> None:
+    title, partner = course_title(course, turn.lang), course.partner
+    sessions = upcoming_sessions(course, turn.today)[:MAX_SESSIONS_SHOWN]
+    if not sessions:
+        turn.reply.say("no_sessions", title=title, partner=partner.name, contact=partner.contact)
+        return
+    turn.reply.say("schedule_intro", title=title, partner=partner.name)
+    for session in sessions:
+        turn.reply.say_text(session_text(turn, course, session))
+    turn.remember(shown_sessions=[s.key for s in sessions])
+    if any(s.sample for s in sessions):
+        turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)
 
-    def respond(self, turn: Turn) -> list[EventType]:
-        context = resolve(turn)
-        if say_unknown(turn, context):
-            return []
-        if len(context.courses) != 1:
-            if not context.courses:
-                return ask_which_course(turn, context, "ask_schedule")
-            lines = [turn.reply.text("courses_found", what=describe_what(turn, context))]
-            lines += [course_line(turn, c) for c in context.courses]
-            turn.reply.say_text("\n".join(lines))
-            turn.reply.say(
-                "pick_course", buttons=course_buttons(turn, context.courses, "ask_schedule")
-            )
-            return remember(context)
-        course = context.courses[0]
-        title, partner = course_title(course, turn.lang), course.partner
-        sessions = upcoming_sessions(course, turn.today)[:MAX_SESSIONS_SHOWN]
-        if not sessions:
-            turn.reply.say(
-                "no_sessions", title=title, partner=partner.name, contact=partner.contact
-            )
-            return remember(context)
-        turn.reply.say("schedule_intro", title=title, partner=partner.name)
-        for session in sessions:
-            turn.reply.say_text(session_text(turn, course, session))
-        if any(s.sample for s in sessions):
-            turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)
+
+def say_location(turn: Turn, course: Course) -> None:
+    places = [s.location for s in upcoming_sessions(course, turn.today)] or [course.partner.address]
+    shown = [turn.reply.text("online") if p == "online" else p for p in dict.fromkeys(places)]
+    turn.reply.say(
+        "location",
+        title=course_title(course, turn.lang),
+        partner=course.partner.name,
+        places=" / ".join(shown),
+    )
+
+
+def say_cost(turn: Turn, course: Course) -> None:
+    values = course_values(turn, course)
+    if course.cost_eur == 0:
+        turn.reply.say("cost_free", **values)
+    else:
+        turn.reply.say("cost_paid", cost=f"{course.cost_eur:g}", **values)
+    allowance = localized(course, "allowance", turn.lang)
+    if allowance:
+        turn.reply.say("allowance", allowance=allowance)
+    else:
+        turn.reply.say(
+            "no_allowance_info", partner=course.partner.name, contact=course.partner.contact
+        )
+
+
+def say_certificate(turn: Turn, course: Course) -> None:
+    values = course_values(turn, course)
+    certificate = localized(course, "certificate", turn.lang)
+    if certificate:
+        turn.reply.say("certificate", certificate=certificate, **values)
+    else:
+        turn.reply.say("no_certificate_info", contact=course.partner.contact, **values)
+
+
+ASPECTS: dict[str, Callable[[Turn, Course], None]] = {
+    "schedule": say_schedule,
+    "location": say_location,
+    "cost": say_cost,
+    "certificate": say_certificate,
+}
+
+
+def answer_aspects(turn: Turn, course: Course, asked: list[str]) -> list[EventType]:
+    """Answer each aspect asked about one course, then offer the next steps."""
+    for aspect in dict.fromkeys(asked):
+        ASPECTS[aspect](turn, course)
+    if turn.reply.messages:
         turn.reply.messages[-1]["buttons"] = follow_up_buttons(turn, course)
-        return remember(context)
+    focus(turn, course)
+    return []
 
 
-class ActionLocation(AssistantAction):
-    action_name = "action_location"
+class CourseFactAction(AssistantAction):
+    """Answers one aspect of a training (and any other aspect the message asks about)."""
+
+    aspect = ""
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn)
+        say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
         if len(context.courses) == 1:
-            course = context.courses[0]
-            places = [s.location for s in upcoming_sessions(course, turn.today)] or [
-                course.partner.address
-            ]
-            shown = [
-                turn.reply.text("online") if p == "online" else p for p in dict.fromkeys(places)
-            ]
-            turn.reply.say(
-                "location",
-                title=course_title(course, turn.lang),
-                partner=course.partner.name,
-                places=" / ".join(shown),
-            )
-            return remember(context)
-        if context.partner:
+            asked = [self.aspect, *read_aspects(turn.text)]
+            return answer_aspects(turn, context.courses[0], asked)
+        return self.several(turn, context)
+
+    def several(self, turn: Turn, context: CourseContext) -> list[EventType]:
+        return ask_which_course(turn, context, self.intent)
+
+
+class ActionSchedule(CourseFactAction):
+    action_name, aspect, intent = "action_schedule", "schedule", "ask_schedule"
+
+    def several(self, turn: Turn, context: CourseContext) -> list[EventType]:
+        if not context.courses:
+            return ask_which_course(turn, context, self.intent)
+        intro = turn.reply.text("courses_found", what=describe_what(turn, context))
+        list_courses(turn, context, intro, self.intent)
+        return remember(turn, context)
+
+
+class ActionLocation(CourseFactAction):
+    action_name, aspect, intent = "action_location", "location", "ask_location"
+
+    def several(self, turn: Turn, context: CourseContext) -> list[EventType]:
+        if context.partner and not context.topic:
             turn.reply.say(
                 "location_partner", name=context.partner.name, address=context.partner.address
             )
-            return remember(context)
-        return ask_which_course(turn, context, "ask_location")
+            return remember(turn, context)
+        return ask_which_course(turn, context, self.intent)
 
 
-class ActionCost(AssistantAction):
-    action_name = "action_cost"
+class ActionCost(CourseFactAction):
+    action_name, aspect, intent = "action_cost", "cost", "ask_cost"
 
-    def respond(self, turn: Turn) -> list[EventType]:
-        context = resolve(turn)
-        if say_unknown(turn, context):
-            return []
-        if len(context.courses) != 1:
-            courses = context.courses or search_courses(turn.db, turn.today)
-            if courses and all(c.cost_eur == 0 for c in courses):
-                turn.reply.say("cost_overview", buttons=course_buttons(turn, courses, "ask_cost"))
-                return remember(context)
-            return ask_which_course(turn, context, "ask_cost")
-        course = context.courses[0]
-        values: dict[str, Any] = {
-            "title": course_title(course, turn.lang),
-            "partner": course.partner.name,
-        }
-        if course.cost_eur == 0:
-            turn.reply.say("cost_free", **values)
-        else:
-            turn.reply.say("cost_paid", cost=f"{course.cost_eur:g}", **values)
-        allowance = localized(course, "allowance", turn.lang)
-        if allowance:
-            turn.reply.say("allowance", allowance=allowance)
-        else:
-            turn.reply.say(
-                "no_allowance_info", partner=course.partner.name, contact=course.partner.contact
-            )
-        return remember(context)
+    def several(self, turn: Turn, context: CourseContext) -> list[EventType]:
+        courses = context.courses or search_courses(turn.db, turn.today)
+        if courses and all(c.cost_eur == 0 for c in courses):
+            turn.reply.say("cost_overview")
+            offer_courses(turn, courses, self.intent, "pick_course")
+            return remember(turn, context)
+        return ask_which_course(turn, context, self.intent)
 
 
-class ActionCertificate(AssistantAction):
-    action_name = "action_certificate"
-
-    def respond(self, turn: Turn) -> list[EventType]:
-        context = resolve(turn)
-        if say_unknown(turn, context):
-            return []
-        if len(context.courses) != 1:
-            return ask_which_course(turn, context, "ask_certificate")
-        course = context.courses[0]
-        values: dict[str, Any] = {
-            "title": course_title(course, turn.lang),
-            "partner": course.partner.name,
-        }
-        certificate = localized(course, "certificate", turn.lang)
-        if certificate:
-            turn.reply.say("certificate", certificate=certificate, **values)
-        else:
-            turn.reply.say("no_certificate_info", contact=course.partner.contact, **values)
-        return remember(context)
+class ActionCertificate(CourseFactAction):
+    action_name, aspect, intent = "action_certificate", "certificate", "ask_certificate"

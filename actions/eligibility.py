@@ -1,4 +1,5 @@
-"""Eligibility: a course's conditions, or a personal check against what the person just said."""
+"""Eligibility: a course's conditions, a personal check against what the person said (in this
+message or earlier), or which trainings fit them."""
 
 from __future__ import annotations
 
@@ -7,11 +8,19 @@ from typing import Any
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn
-from actions.context import course_buttons, course_title, resolve, say_unknown
+from actions.context import (
+    course_buttons,
+    course_title,
+    course_values,
+    offer_courses,
+    resolve,
+    say_organisations,
+    say_unknown,
+)
 from actions.courses import ask_which_course, remember
+from bot.catalogue.queries import search_courses
 from bot.db.models import Course, EligibilityRule, localized
 from bot.eligibility import Outcome, PersonFacts, Rule, evaluate
-from bot.reading import read_facts
 
 MAX_COURSES_CHECKED = 8
 _MISSING_KEY = {
@@ -35,10 +44,7 @@ def bullets(lines: list[str]) -> str:
 
 
 def say_conditions(turn: Turn, course: Course) -> None:
-    values: dict[str, Any] = {
-        "title": course_title(course, turn.lang),
-        "partner": course.partner.name,
-    }
+    values = course_values(turn, course)
     rules = rules_of(course, turn.lang)
     if not rules:
         turn.reply.say("conditions_none", **values)
@@ -46,6 +52,7 @@ def say_conditions(turn: Turn, course: Course) -> None:
     intro = turn.reply.text("conditions_intro", **values)
     turn.reply.say_text(f"{intro}\n{bullets([r.reason for r in rules])}")
     turn.reply.say("conditions_ask_facts")
+    turn.remember(pending="ask_eligibility")
 
 
 def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
@@ -69,9 +76,13 @@ def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
         lines.append(
             turn.reply.text("verdict_unsure_next", partner=partner.name, contact=partner.contact)
         )
+        # The person may answer with the missing facts.
+        turn.remember(pending="ask_eligibility")
     if verdict.to_check and verdict.outcome is not Outcome.NOT_ELIGIBLE:
         lines.append(turn.reply.text("verdict_to_check", partner=partner.name))
         lines.append(bullets([r.reason for r in verdict.to_check]))
+    if turn.situation.diploma == "none" and verdict.outcome is not Outcome.NOT_ELIGIBLE:
+        lines.append(turn.reply.text("no_diploma_needed", title=values["title"]))
     turn.reply.say_text("\n".join(lines))
 
 
@@ -94,27 +105,64 @@ def say_verdicts(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
             missing = ", ".join(missing_facts(turn, verdict.unknown))
             lines.append(turn.reply.text("verdict_line_unsure", title=title, missing=missing))
     turn.reply.say_text("\n".join(lines))
+    turn.remember(shown_courses=[c.key for c in courses])
     turn.reply.say("verdict_summary_next", buttons=course_buttons(turn, courses, "ask_eligibility"))
 
 
+def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
+    """Which of `courses` the person can join, from what they said ("what can I join?")."""
+    fit, unsure, out = [], [], []
+    missing: list[str] = []
+    for course in courses:
+        verdict = evaluate(rules_of(course, turn.lang), facts)
+        if verdict.outcome is Outcome.ELIGIBLE:
+            fit.append(course)
+        elif verdict.outcome is Outcome.UNSURE:
+            unsure.append(course)
+            missing += missing_facts(turn, verdict.unknown)
+        else:
+            out.append(course)
+    lines: list[str] = []
+    if fit:
+        lines.append(turn.reply.text("fits_intro"))
+        lines += [f"• {course_title(c, turn.lang)} ({c.partner.name})" for c in fit]
+    if unsure:
+        lines.append(turn.reply.text("fits_unsure", missing=", ".join(dict.fromkeys(missing))))
+        lines += [f"• {course_title(c, turn.lang)} ({c.partner.name})" for c in unsure]
+        turn.remember(pending="ask_eligibility")
+    if not fit and not unsure:
+        lines.append(turn.reply.text("fits_none"))
+    elif out:
+        titles = ", ".join(f"{course_title(c, turn.lang)} ({c.partner.name})" for c in out)
+        lines.append(turn.reply.text("fits_not", titles=titles))
+    turn.reply.say_text("\n".join(lines))
+    if fit or unsure:
+        offer_courses(turn, [*fit, *unsure], "ask_schedule", "pick_course")
+
+
 class ActionEligibility(AssistantAction):
-    action_name = "action_eligibility"
+    action_name, intent = "action_eligibility", "ask_eligibility"
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn)
+        say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
-        facts = read_facts(turn.text, current_year=turn.today.year)
-        if (
-            not context.courses
-            or (len(context.courses) > MAX_COURSES_CHECKED)
-            or (len(context.courses) > 1 and facts.empty)
-        ):
+        facts = turn.facts
+        told_now = not turn.situation.empty
+        if not context.courses and (told_now or not facts.empty) and not context.named_anything:
+            # "I'm 20, at Actiris, I live in Forest: what can I join?"
+            say_what_fits(turn, search_courses(turn.db, turn.today), facts)
+            return []
+        if not context.courses or (len(context.courses) > 1 and facts.empty):
             return ask_which_course(turn, context, "ask_eligibility")
+        if len(context.courses) > MAX_COURSES_CHECKED:
+            say_what_fits(turn, context.courses, facts)
+            return []
         if len(context.courses) > 1:
             say_verdicts(turn, context.courses, facts)
         elif facts.empty:
             say_conditions(turn, context.courses[0])
         else:
             say_verdict(turn, context.courses[0], facts)
-        return remember(context)
+        return remember(turn, context)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import (
+    CONTEXT_SLOTS,
+    FACT_SLOTS,
     AssistantAction,
     Turn,
     payload,
@@ -143,6 +145,7 @@ class ActionDeleteMyData(AssistantAction):
         turn.reply.instructions.append(ERASE_CONVERSATION)
         return [
             *reset_form(),
+            *(SlotSet(name, None) for name in (*FACT_SLOTS, *CONTEXT_SLOTS)),
             SlotSet("session", None),
             SlotSet("course", None),
             SlotSet("partner", None),

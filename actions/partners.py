@@ -1,11 +1,19 @@
-"""Who runs the trainings: all partners, or one described with its courses."""
+"""Who runs the trainings: all partners, one described with its courses, or an organisation
+that runs none (Actiris, a CPAS…) explained in one line."""
 
 from __future__ import annotations
 
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn, payload
-from actions.context import course_buttons, course_title, resolve, say_unknown
+from actions.context import (
+    course_line,
+    offer_courses,
+    resolve,
+    say_organisations,
+    say_unknown,
+)
+from actions.courses import answer_aspects, describe_what, focus, list_courses
 from bot.catalogue.queries import list_partners
 from bot.db.models import localized
 
@@ -15,10 +23,20 @@ class ActionPartners(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn, use_memory=False)
+        explained = say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
         partner = context.partner
+        if context.named_courses and len(context.courses) == 1:
+            return answer_aspects(turn, context.courses[0], ["schedule"])
+        if partner is not None and context.topic and context.courses:
+            # "Does MolenGeek do cloud?": that combination only.
+            intro = turn.reply.text("courses_found", what=describe_what(turn, context))
+            list_courses(turn, context, intro, "ask_schedule")
+            return []
         if partner is None:
+            if explained:
+                return []
             partners = list_partners(turn.db)
             lines = [turn.reply.text("partners_intro")]
             lines += [f"• {p.name}: {localized(p, 'description', turn.lang)}" for p in partners]
@@ -39,10 +57,10 @@ class ActionPartners(AssistantAction):
             contact=partner.contact,
         )
         if partner.courses:
-            titles = ", ".join(course_title(c, turn.lang) for c in partner.courses)
-            turn.reply.say(
-                "partner_courses",
-                titles=titles,
-                buttons=course_buttons(turn, partner.courses, "ask_schedule"),
-            )
-        return [SlotSet("partner", partner.key), SlotSet("course", None)]
+            lines = [turn.reply.text("partner_others", partner=partner.name)]
+            lines += [course_line(turn, c) for c in partner.courses]
+            turn.reply.say_text("\n".join(lines))
+            offer_courses(turn, list(partner.courses), "ask_schedule", "pick_course")
+        focus(turn, None)
+        turn.remember(partner=partner.key)
+        return []

@@ -8,13 +8,21 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.common import AssistantAction, FormValidation, Reply, Turn, payload, settings
-from actions.context import course_buttons, course_title, resolve
+from actions.common import (
+    AssistantAction,
+    FormValidation,
+    Reply,
+    Turn,
+    payload,
+    settings,
+)
+from actions.context import course_values, offer_courses, resolve
 from actions.eligibility import rules_of
 from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
+from bot.catalogue.resolver import month_named
 from bot.db.models import CourseSession
 from bot.eligibility import Outcome, PersonFacts, evaluate
-from bot.i18n import format_date
+from bot.i18n import format_date, month_name
 from bot.reading import (
     ACTIRIS_ANSWERS,
     facts_from_answers,
@@ -23,7 +31,7 @@ from bot.reading import (
     read_postcode,
     read_yes_no_unknown,
 )
-from bot.registration import normalise_contact
+from bot.registration import find_contact
 
 PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcode")
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
@@ -68,45 +76,63 @@ def session_buttons(turn: Turn, sessions: list[CourseSession]) -> list[dict[str,
 
 
 class ActionStartPreregistration(AssistantAction):
-    """Clears a previous form and, when the context says which session, fills it in; the form
-    that follows asks for the session otherwise."""
+    """Clears a previous form and fills in what the message and the conversation say: the
+    course ("put me down for Salesforce at MolenGeek"), even the session ("the one in March");
+    the form that follows asks for what is missing."""
 
     action_name = "action_start_preregistration"
 
     def respond(self, turn: Turn) -> list[EventType]:
         events = reset_form()
+        turn.remember(course_choices=None, session_choices=None)
         if turn.entity("session"):
             return events  # filled from the button's entity, checked by the form
         context = resolve(turn)
         if len(context.courses) != 1:
-            return [*events, SlotSet("session", None)]
+            # Several courses fit: the form asks which, offering only those.
+            named = context.how in ("title", "alias", "month", "partner", "partner_topic", "topic")
+            turn.remember(course_choices=[c.key for c in context.courses] if named else None)
+            return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
-        sessions = open_sessions(course, turn.today)
-        chosen = sessions[0].key if len(sessions) == 1 else None
-        return [*events, SlotSet("course", course.key), SlotSet("session", chosen)]
+        return [*events, SlotSet("course", course.key), *choose_session(turn, course.key)]
+
+
+def choose_session(turn: Turn, course: str, among: list[str] | None = None) -> list[EventType]:
+    """The session of `course` the message names, or its only open one; else the form asks,
+    with only the candidates when the message narrowed them down."""
+    ref = turn.index.by_key.get(course)
+    sessions = [s.key for s in ref.sessions] if ref else []
+    if len(sessions) == 1:
+        return [SlotSet("session", sessions[0])]
+    match = turn.index.find_session(turn.text, course, among=among or ())
+    if match.one:
+        return [SlotSet("session", match.one)]
+    turn.remember(session_choices=list(match.keys) if match.ambiguous else None)
+    return [SlotSet("session", None)]
 
 
 def say_which_session(turn: Turn) -> None:
-    """Buttons for the open sessions of the course in mind, else for the courses that have one."""
+    """The open sessions of the course in mind (or only those the person's answer narrowed
+    down to), else the courses that have one (or only the candidates)."""
     course = get_course(turn.db, turn.slot("course") or "")
     sessions = open_sessions(course, turn.today) if course else []
+    choices = turn.slot_list("session_choices")
     if course and sessions:
+        shown = [s for s in sessions if s.key in choices] or sessions
         turn.reply.say(
-            "prereg_which_session",
-            buttons=session_buttons(turn, sessions),
-            title=course_title(course, turn.lang),
-            partner=course.partner.name,
+            "which_session_of_these" if len(shown) < len(sessions) else "prereg_which_session",
+            buttons=session_buttons(turn, shown),
+            **course_values(turn, course),
         )
+        turn.remember(shown_sessions=[s.key for s in shown])
         return
     if course:
         turn.reply.say(
-            "prereg_no_open_session",
-            title=course_title(course, turn.lang),
-            partner=course.partner.name,
-            contact=course.partner.contact,
+            "prereg_no_open_session", contact=course.partner.contact, **course_values(turn, course)
         )
     courses = [c for c in search_courses(turn.db, turn.today) if open_sessions(c, turn.today)]
-    turn.reply.say("prereg_which_course", buttons=course_buttons(turn, courses, "preregister"))
+    candidates = [c for c in courses if c.key in turn.slot_list("course_choices")]
+    offer_courses(turn, candidates or courses, "preregister", "prereg_which_course")
 
 
 class ActionAskSession(AssistantAction):
@@ -118,13 +144,18 @@ class ActionAskSession(AssistantAction):
 
 
 class AskAction(AssistantAction):
-    """Asks one question of the form, with buttons where the answer is one of a few."""
+    """Asks one question of the form, with buttons where the answer is one of a few. When the
+    person told the answer earlier in the conversation, it asks whether that still holds."""
 
     slot = ""
 
     def respond(self, turn: Turn) -> list[EventType]:
         session = chosen_session(turn)
         partner = session.course.partner.name if session else ""
+        known = self.known(turn)
+        if known is not None:
+            turn.reply.say(f"ask_{self.slot}_known", buttons=yes_no_buttons(turn.reply), **known)
+            return []
         turn.reply.say(
             f"ask_{self.slot}",
             buttons=self.buttons(turn.reply),
@@ -133,15 +164,23 @@ class AskAction(AssistantAction):
         )
         return []
 
+    def known(self, turn: Turn) -> dict[str, Any] | None:
+        """The values of the "you told me …, right?" question, when the answer is known."""
+        return None
+
     def buttons(self, reply: Reply) -> list[dict[str, str]] | None:
         return None
+
+
+def yes_no_buttons(reply: Reply) -> list[dict[str, str]]:
+    return [reply.button("button_yes", "affirm"), reply.button("button_no", "deny")]
 
 
 class ActionAskDataConsent(AskAction):
     action_name, slot = "action_ask_data_consent", "data_consent"
 
     def buttons(self, reply: Reply) -> list[dict[str, str]] | None:
-        return [reply.button("button_yes", "affirm"), reply.button("button_no", "deny")]
+        return yes_no_buttons(reply)
 
 
 class ActionAskFirstName(AskAction):
@@ -155,14 +194,23 @@ class ActionAskContact(AskAction):
 class ActionAskAge(AskAction):
     action_name, slot = "action_ask_age", "age"
 
+    def known(self, turn: Turn) -> dict[str, Any] | None:
+        age = known_fact(turn, "age")
+        return None if age is None else {"age": age}
+
 
 class ActionAskActirisRegistered(AskAction):
     action_name, slot = "action_ask_actiris_registered", "actiris_registered"
 
+    def known(self, turn: Turn) -> dict[str, Any] | None:
+        registered = known_fact(turn, "actiris_registered")
+        if registered is None:
+            return None
+        return {"value": turn.reply.text("actiris_said_yes" if registered else "actiris_said_no")}
+
     def buttons(self, reply: Reply) -> list[dict[str, str]] | None:
         return [
-            reply.button("button_yes", "affirm"),
-            reply.button("button_no", "deny"),
+            *yes_no_buttons(reply),
             {"title": reply.text("button_dont_know"), "payload": reply.text("button_dont_know")},
         ]
 
@@ -170,12 +218,56 @@ class ActionAskActirisRegistered(AskAction):
 class ActionAskPostcode(AskAction):
     action_name, slot = "action_ask_postcode", "postcode"
 
+    def known(self, turn: Turn) -> dict[str, Any] | None:
+        postcode = known_fact(turn, "postcode")
+        return None if postcode is None else {"postcode": postcode}
+
+
+# Which fact slot holds what the person said before for a question of the form.
+FACT_OF_SLOT = {
+    "age": "fact_age",
+    "actiris_registered": "fact_actiris",
+    "postcode": "fact_postcode",
+}
+
+
+def known_fact(turn: Turn, slot: str) -> Any:
+    """What the person said before for this question of the form (only asked to confirm)."""
+    value = turn.tracker.get_slot(FACT_OF_SLOT[slot])
+    if slot == "age":
+        return (
+            int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
+    if slot == "actiris_registered":
+        return value if isinstance(value, bool) else None
+    return value if isinstance(value, str) and read_postcode(value) else None
+
 
 class ValidatePreregistrationForm(FormValidation):
     """Checks each answer; two failures on one question offer a counsellor or a pause."""
 
     action_name = "validate_preregistration_form"
     form_slots = REQUIRED_SLOTS
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        switched = self._other_session(turn)
+        return switched if switched is not None else super().respond(turn)
+
+    def _other_session(self, turn: Turn) -> list[EventType] | None:
+        """At the consent question, "no, the other one" or "the one in March" switches to that
+        session of the course, then asks consent again."""
+        tracker = turn.tracker
+        current, course = turn.slot("session"), turn.slot("course")
+        if tracker.get_slot("requested_slot") != "data_consent" or not (current and course):
+            return None
+        match = turn.index.find_session(turn.text, course, current=current)
+        if match.ambiguous and match.how == "other":
+            # "The other one" of three: which of the two others.
+            turn.remember(session_choices=list(match.keys))
+            return [SlotSet("data_consent", None), SlotSet("session", None)]
+        if not match.one or match.one == current:
+            return None
+        return [SlotSet("data_consent", None), *self._take(turn, str(match.one))]
 
     def required_slots(self, turn: Turn) -> tuple[str, ...]:
         # Consent refused, or a rule already failed: nothing more to ask.
@@ -219,34 +311,85 @@ class ValidatePreregistrationForm(FormValidation):
         facts = facts_from_answers(*answers.values())
         return evaluate(rules_of(course, "en"), facts).outcome is Outcome.NOT_ELIGIBLE
 
-    def validate_session(self, turn: Turn, value: Any) -> dict[str, Any]:
-        """A session key (from a button), or a course key: its only open session is taken."""
-        session = get_session(turn.db, str(value))
-        if session is None:
-            course = get_course(turn.db, str(value))
-            if course is None:
-                turn.reply.say("session_gone")
-                return {"session": None}
-            sessions = open_sessions(course, turn.today)
-            if len(sessions) != 1:
-                return {"session": None, "course": course.key}
-            session = sessions[0]
-        if not is_open(session, turn.today):
+    def _take(self, turn: Turn, key: str) -> list[EventType]:
+        """Choose session `key`: announce it (unless the form runs again to change one answer)."""
+        session = get_session(turn.db, key)
+        if session is None or not is_open(session, turn.today):
             turn.reply.say("session_gone")
-            return {"session": None}
+            return [SlotSet("session", None)]
         course = session.course
-        if turn.tracker.get_slot("data_consent") is True:
-            # The form runs again to change one answer: the session is not news.
-            return {"session": session.key, "course": course.key}
-        turn.reply.say(
-            "prereg_intro",
-            title=course_title(course, turn.lang),
-            partner=course.partner.name,
-            start=format_date(session.start_date, turn.lang),
-        )
-        if not session.seats_left:
-            turn.reply.say("prereg_full_intro")
-        return {"session": session.key, "course": course.key}
+        turn.remember(session_choices=None, course_choices=None)
+        if turn.tracker.get_slot("data_consent") is not True:
+            turn.reply.say(
+                "prereg_intro",
+                start=format_date(session.start_date, turn.lang),
+                **course_values(turn, course),
+            )
+            if not session.seats_left:
+                turn.reply.say("prereg_full_intro")
+        return [SlotSet("session", session.key), SlotSet("course", course.key)]
+
+    def validate_session(self, turn: Turn, value: Any) -> dict[str, Any]:
+        """A session key or a course key (from a button), or what the person typed: a session
+        of the course in mind (by month, rank, date…), or a course (then its session)."""
+        events = self._session_events(turn, str(value))
+        return {e["name"]: e["value"] for e in events}
+
+    def _session_events(self, turn: Turn, value: str) -> list[EventType]:
+        if get_session(turn.db, value) is not None:
+            return self._take(turn, value)
+        index = turn.index
+        course_key, typed = turn.slot("course"), turn.text
+        if value in index.by_key:
+            course_key, typed = value, ""  # a course's button
+        elif course_key:
+            # A session of the course in mind comes first: "the first", "in September".
+            match = index.find_session(typed, course_key, among=turn.slot_list("session_choices"))
+            if match.one:
+                return self._take(turn, str(match.one))
+            other = index.find_courses(
+                typed, partner=turn.entity("partner"), topic=turn.entity("course_topic")
+            )
+            if other.one and other.how in ("title", "alias") and other.one != course_key:
+                course_key = other.one  # "actually, the Salesforce one"
+        else:
+            named = index.find_courses(
+                typed,
+                shown=turn.slot_list("course_choices") or turn.slot_list("shown_courses"),
+                partner=turn.entity("partner"),
+                topic=turn.entity("course_topic"),
+            )
+            if not named.one:
+                return self._which_course(turn, named.keys)
+            course_key = named.one
+        ref = index.by_key.get(course_key or "")
+        if ref is None or not ref.sessions:
+            turn.reply.say("session_gone")
+            return [SlotSet("session", None), SlotSet("course", course_key)]
+        if len(ref.sessions) == 1:
+            return self._take(turn, ref.sessions[0].key)
+        match = index.find_session(typed, ref.key, among=turn.slot_list("session_choices"))
+        if match.one:
+            return self._take(turn, str(match.one))
+        course = get_course(turn.db, ref.key)
+        assert course is not None
+        if match.ambiguous:
+            turn.remember(session_choices=list(match.keys))
+        elif typed and match.how == "month":
+            month = month_name(month_named(typed) or 1, turn.lang)
+            turn.reply.say("no_session_in_month", month=month, **course_values(turn, course))
+        elif typed and course_key == turn.slot("course"):
+            turn.reply.say("session_not_found", **course_values(turn, course))
+        return [SlotSet("session", None), SlotSet("course", ref.key)]
+
+    def _which_course(self, turn: Turn, candidates: tuple[str, ...]) -> list[EventType]:
+        """No course yet, and the answer did not name exactly one: ask again, with only the
+        candidates when it named several, saying so when it named none."""
+        if candidates:
+            turn.remember(course_choices=list(candidates))
+        else:
+            turn.reply.say("course_not_found")
+        return [SlotSet("session", None)]
 
     def validate_data_consent(self, turn: Turn, value: Any) -> dict[str, Any]:
         if isinstance(value, bool):
@@ -261,20 +404,49 @@ class ValidatePreregistrationForm(FormValidation):
         return self._valid(turn, "first_name", name) if name else self._invalid(turn, "first_name")
 
     def validate_contact(self, turn: Turn, value: Any) -> dict[str, Any]:
-        contact = normalise_contact(str(value))
+        contact = find_contact(str(value))
         return self._valid(turn, "contact", contact) if contact else self._invalid(turn, "contact")
 
+    def _confirmed(self, turn: Turn, slot: str, value: Any) -> tuple[bool, Any]:
+        """An answer to "you told me …, right?": (True, the known value) for yes, (True, None)
+        for no (the fact is forgotten and the question asked plainly), else (False, None)."""
+        known = known_fact(turn, slot)
+        if known is None:
+            return False, None
+        answer = value if value in ("yes", "no") else read_yes_no_unknown(str(value))
+        if isinstance(value, bool):
+            answer = "yes" if value else "no"
+        if answer == "yes":
+            return True, known
+        if answer == "no":
+            turn.remember(**{FACT_OF_SLOT[slot]: None})
+            return True, None
+        return False, None
+
     def validate_age(self, turn: Turn, value: Any) -> dict[str, Any]:
+        confirmed, known = self._confirmed(turn, "age", value)
+        if confirmed:
+            return self._valid(turn, "age", known) if known is not None else {"age": None}
         age = read_age(str(value), turn.today.year)
         return self._valid(turn, "age", age) if age is not None else self._invalid(turn, "age")
 
     def validate_actiris_registered(self, turn: Turn, value: Any) -> dict[str, Any]:
+        confirmed, known = self._confirmed(turn, "actiris_registered", value)
+        if confirmed:
+            if known is None:
+                return {"actiris_registered": None}
+            return self._valid(turn, "actiris_registered", "yes" if known else "no")
         answer = value if value in ACTIRIS_ANSWERS else read_yes_no_unknown(str(value))
         if answer is None:
             return self._invalid(turn, "actiris_registered")
         return self._valid(turn, "actiris_registered", answer)
 
     def validate_postcode(self, turn: Turn, value: Any) -> dict[str, Any]:
+        confirmed, known = self._confirmed(turn, "postcode", value)
+        if confirmed:
+            if known is None:
+                return {"postcode": None}
+            return self._valid(turn, "postcode", read_postcode(str(known)))
         postcode = read_postcode(str(value))
         return (
             self._valid(turn, "postcode", postcode) if postcode else self._invalid(turn, "postcode")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -21,6 +22,7 @@ from actions.eligibility import bullets, missing_facts, rules_of
 from actions.preregistration_form import (
     CHANGEABLE,
     PERSONAL_SLOTS,
+    ValidatePreregistrationForm,
     answers_as_facts,
     chosen_session,
     reset_form,
@@ -29,11 +31,12 @@ from bot.catalogue.queries import open_sessions, search_courses
 from bot.db.models import Course
 from bot.eligibility import Outcome, Verdict, evaluate
 from bot.i18n import format_date
-from bot.reading import ACTIRIS_ANSWERS
+from bot.reading import ACTIRIS_ANSWERS, read_age, read_postcode, read_yes_no_unknown
 from bot.registration import (
     Applicant,
     SessionGone,
     Status,
+    find_contact,
     format_reference,
     register_once,
 )
@@ -99,6 +102,7 @@ class ActionRegistrationSummary(AssistantAction):
                 turn.reply.button("button_cancel", "stop"),
             ],
         )
+        turn.remember(pending="confirm")
         return []
 
 
@@ -172,8 +176,50 @@ class ActionConfirmRegistration(AssistantAction):
         return [*reset_form(), SlotSet("session", None)]
 
 
+def new_answer(turn: Turn, field: str | None) -> tuple[str | None, Any]:
+    """The answer to change and its new value when the message gives one ("my number is
+    wrong, it's 0470 98 76 54"): (field, value), (field, None) to ask it again, or (None, None)."""
+    text = turn.text
+    readers: dict[str, Any] = {
+        "contact": find_contact(text),
+        "postcode": read_postcode(text) if re.search(r"\b[1-9]\d{3}\b", text) else None,
+        "age": read_age(text, turn.today.year) if turn.situation.age is not None else None,
+    }
+    if field in CHANGEABLE:
+        return field, readers.get(field)
+    given = [(name, value) for name, value in readers.items() if value is not None]
+    return given[0] if len(given) == 1 else (None, None)
+
+
+def checked_answer(turn: Turn, field: str, value: Any) -> dict[str, Any]:
+    """A new answer checked as the form checks it (and its eligibility rules): the slots to
+    set, the field None when it cannot be used (the form's message says why)."""
+    validate = getattr(ValidatePreregistrationForm(), f"validate_{field}")
+    return {"prereg_blocked": None, **validate(turn, value)}
+
+
+class ActionAnswerSummary(AssistantAction):
+    """A typed reply to the summary that the engine could not place: a corrected answer
+    ("attends, le mail c'est …") shows the summary again; a yes confirms; anything else
+    shows the summary again, with its buttons."""
+
+    action_name, intent = "action_answer_summary", "confirm"
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        field, value = new_answer(turn, turn.entity("field"))
+        events: list[EventType] = []
+        if field in CHANGEABLE and value is not None:
+            checked = checked_answer(turn, str(field), value)
+            turn.tracker.slots.update(checked)
+            events = [SlotSet(name, v) for name, v in checked.items()]
+        elif read_yes_no_unknown(turn.text) == "yes":
+            return ActionConfirmRegistration().respond(turn)
+        return [*events, *ActionRegistrationSummary().respond(turn)]
+
+
 class ActionChangeAnswer(AssistantAction):
-    """From the summary: forget one answer and ask it again."""
+    """From the summary: change one answer, to the value given in the same message, or by
+    asking it again."""
 
     action_name = "action_change_answer"
 
@@ -181,7 +227,12 @@ class ActionChangeAnswer(AssistantAction):
         if not turn.slot("session") or turn.tracker.get_slot("data_consent") is not True:
             turn.reply.say("fallback")  # nothing to change: no pre-registration under way
             return []
-        field = turn.entity("field")
+        field, value = new_answer(turn, turn.entity("field"))
+        if field in CHANGEABLE and value is not None:
+            checked = checked_answer(turn, str(field), value)
+            if checked.get(str(field)) is not None:
+                # The form that follows has nothing left to ask: the summary comes again.
+                return [SlotSet(name, v) for name, v in checked.items()]
         if field not in CHANGEABLE:
             turn.reply.say(
                 "change_which",
@@ -195,7 +246,7 @@ class ActionChangeAnswer(AssistantAction):
             )
             return []
         # The rule that follows runs the form again: it asks just this one.
-        return [SlotSet(field, None), SlotSet("prereg_blocked", None)]
+        return [SlotSet(str(field), None), SlotSet("prereg_blocked", None)]
 
 
 class ActionStopPreregistration(AssistantAction):

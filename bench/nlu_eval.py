@@ -235,12 +235,12 @@ def language_identification() -> dict[str, Any]:
     """How the assistant's language heuristic (bot.language) reads the held-out utterances:
     right, undecided, or wrong — wrong would switch a conversation's language by mistake."""
     sys.path.insert(0, str(ROOT))
-    from bot.language import detect_language
+    from bot.language import FIRST_MESSAGE_MARGIN, SWITCH_MARGIN, detect_language
 
     figures = {}
     for language in LANGUAGES:
         texts = [e["text"] for e in labelled(language)]
-        for margin in (1.0, 3.0):
+        for margin in (FIRST_MESSAGE_MARGIN, SWITCH_MARGIN):
             found = [detect_language(t, margin=margin) for t in texts]
             figures[f"{language}_margin_{margin:g}"] = {
                 "right": round(sum(f == language for f in found) / len(texts), 3),
@@ -278,7 +278,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {name} | {figures['utterances']} | {figures['rejection']:.3f} |")
     lines += [
         "",
-        "Language of the held-out utterances as the heuristic reads it (margin 1: first message; margin 3: switching):",
+        "Language of the held-out utterances as the heuristic reads it (first message, and switching a conversation: margins in nats of the word model, bot/language.py):",
         "",
         "| language, margin | right | undecided | wrong |",
         "| --- | ---: | ---: | ---: |",

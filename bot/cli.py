@@ -136,6 +136,8 @@ def catalogue_import(
         typer.echo(f"{len(invalid.errors)} error(s): nothing was imported", err=True)
         raise typer.Exit(1) from None
     settings = Settings.from_env()
+    # A new database has no tables yet: importing into it must not end in a stack trace.
+    upgrade(settings.database_url)
     with db_sessions(settings.database_url)() as db, db.begin():
         report = import_catalogue(db, catalogue)
         if dry_run:

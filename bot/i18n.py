@@ -50,6 +50,10 @@ def format_date(day: dt.date, lang: str) -> str:
     return f"{weekday} {day.day} {month} {day.year}"
 
 
+def month_name(month: int, lang: str) -> str:
+    return _MONTHS[lang].split()[month - 1]
+
+
 def format_days(days: list[str], lang: str) -> str:
     """mon..fri as "lundi au vendredi", other sets as a list of day names."""
     names = _WEEKDAYS[lang].split()

@@ -1,45 +1,32 @@
 """Which of French, Dutch and English a message is written in, and requests to switch.
 
-A small offline heuristic: common function words and chat spellings of each language are
-counted; the clear winner is the language, a tie or no evidence is None.
+Offline: a naive Bayes model of words (`language_odds`), learnt from the training data in
+nlu/{fr,nl,en}/ and the assistant's own texts the first time it is asked (about a second). It
+reads "geeft digitalcity ook les in grafisch ontwerp?" as Dutch, where counting function words
+saw "les" and "in" and could not tell. A first message needs a small lead; switching the
+language of a conversation a large one, so a Brussels "merci" or "ça va" in a Dutch conversation
+is no request (the margins were chosen on the validation set: docs/understanding.md).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from functools import lru_cache
+
+import yaml
 
 from bot import LANGUAGES
 from bot.reading import plain
+from bot.settings import PROJECT_ROOT
 
-_MARKERS: dict[str, frozenset[str]] = {
-    "fr": frozenset(
-        """je j tu il elle on nous vous ils les le la des du de un une et est es suis sont pour pas
-        ne avec dans sur quoi quel quelle quels quelles comment combien quand ou qui que qu c ca
-        ce cette mon ma mes ton ta tes formation formations bonjour salut merci oui non stp svp
-        peux peut faut veux voudrais ai as avez ans habite inscrit inscrite gratuit commence
-        prochaine coute cours aussi mais parce chez moi toi koi jsuis chui slt bjr pr ptn wsh
-        cest jai jveux jpeux sais jsp dois etre avoir faire d l au aux ya""".split()
-    ),
-    "nl": frozenset(
-        """ik je jij u hij zij we wij jullie de het een en is ben zijn voor niet met in op wat
-        welke hoe hoeveel wanneer waar wie dat die deze dit mijn jouw opleiding opleidingen
-        cursus hallo hoi dag dank bedankt ja nee kan kun kunnen moet wil zou heb hebt jaar woon
-        ingeschreven gratis begint volgende kost ook maar omdat bij mij mag graag aub
-        alsjeblieft da wa kzou kheb kben ge gij zijt nie ni goeiedag dankje dankjewel waarom der
-        er van naar nog al om te""".split()
-    ),
-    "en": frozenset(
-        """i you he she we they the a an and is am are for not no with in on what which how much
-        many when where who that this these my your training trainings course courses hello hi
-        hey thanks thank yes can could should must want would have has years old live registered
-        free start starts next cost also but because at me please pls do does did to of it its
-        im i'm dont can't cant there about get any""".split()
-    ),
-}
-# Words that belong to one language only weigh more than words shared across languages.
-_SHARED = frozenset(
-    w for w in set().union(*_MARKERS.values()) if sum(w in words for words in _MARKERS.values()) > 1
-)
+NLU_DIR = PROJECT_ROOT / "nlu"
+MESSAGES_FILE = PROJECT_ROOT / "bot" / "messages.yml"
+# How much likelier (in nats, per message) one language must be than the next: to read the
+# language of a first message, and to switch a conversation to another one.
+FIRST_MESSAGE_MARGIN = 2.0
+SWITCH_MARGIN = 8.0
 
 _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {
     "fr": ("francais", "french", "frans", "franse", "fr"),
@@ -57,31 +44,76 @@ _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {
 }
 
 
+_NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+
+
 def _words(text: str) -> list[str]:
+    # An e-mail address or a link says nothing of the language the person writes in.
+    text = _NOT_WORDS.sub(" ", text)
     return re.findall(r"[a-z]+(?:'[a-z]+)?", plain(text))
 
 
-def language_scores(text: str) -> dict[str, float]:
-    scores = dict.fromkeys(LANGUAGES, 0.0)
-    for word in _words(text):
-        for part in word.split("'"):
-            for lang, markers in _MARKERS.items():
-                if part in markers:
-                    scores[lang] += 0.5 if part in _SHARED else 1.0
-    return scores
-
-
-def detect_language(text: str, *, margin: float = 1.0) -> str | None:
-    """The language of `text` when one leads the others by `margin`, else None."""
-    scores = language_scores(text)
+def _leader(scores: dict[str, float], margin: float) -> str | None:
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top - second >= margin:
-        return best
-    return None
+    return best if top - second >= margin else None
+
+
+def detect_language(text: str, *, margin: float = FIRST_MESSAGE_MARGIN) -> str | None:
+    """The language of `text` when the word model finds it `margin` nats likelier than the
+    next, else None."""
+    return _leader(language_odds(text), margin)
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+@lru_cache(maxsize=1)
+def _word_model() -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """log P(word | language) for every word of the training data, and for an unseen one."""
+    counts = {lang: Counter[str]() for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        for path in sorted((NLU_DIR / lang).glob("*.yml")):
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+            for block in document.get("nlu") or []:
+                for line in str(block.get("examples") or "").splitlines():
+                    counts[lang].update(_words(_ANNOTATION.sub(r"\1", line.lstrip("- "))))
+        texts = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+        for variants in texts.values():
+            counts[lang].update(_words(re.sub(r"\{[a-z_]+\}", " ", variants[lang])))
+    vocabulary = set().union(*counts.values())
+    smoothing = 0.5
+    logp: dict[str, dict[str, float]] = {}
+    unseen: dict[str, float] = {}
+    for lang, words in counts.items():
+        total = sum(words.values()) + smoothing * len(vocabulary)
+        logp[lang] = {w: math.log((n + smoothing) / total) for w, n in words.items()}
+        unseen[lang] = math.log(smoothing / total)
+    return logp, unseen
+
+
+def language_odds(text: str) -> dict[str, float]:
+    """Log-likelihood of `text` in each language under the word model, words unknown to all
+    three left out (names, typos), relative to the best."""
+    logp, unseen = _word_model()
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    for word in _words(text):
+        if not any(word in logp[lang] for lang in LANGUAGES):
+            continue
+        for lang in LANGUAGES:
+            scores[lang] += logp[lang].get(word, unseen[lang])
+    best = max(scores.values())
+    return {lang: score - best for lang, score in scores.items()}
 
 
 _NEGATIONS = frozenset("not dont doesnt cant no pas niet geen nie ni never jamais".split())
+# Words after a language that say it is hard for the person ("my French is bad", "mijn frans is
+# niet zo goed"): a reason to leave it, not a request for it.
+_HARD = frozenset(
+    """not bad poor weak hard difficult niet slecht zwak moeilijk pas nul mauvais difficile
+    compliqué complique faible""".split()
+)
 
 
 def requested_language(text: str) -> str | None:
@@ -97,6 +129,7 @@ def requested_language(text: str) -> str | None:
             for lang, names in _SWITCH_TARGETS.items():
                 if len(part) > 2 and part in names:
                     before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
-                    if not before & _NEGATIONS:
+                    after = set(words[index + 1 : index + 5])
+                    if not before & _NEGATIONS and not after & _HARD:
                         named.append(lang)
     return named[-1] if named else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from bot.eligibility import PersonFacts
 
@@ -71,15 +72,23 @@ _NAME_PREFIX = re.compile(
     r"k heet|kheet)\s+",
     re.IGNORECASE,
 )
-_YES = {
-    "oui", "ouais", "ouai", "wi", "yes", "yeah", "yep", "ja", "jep", "jazeker", "ok", "okay",
-    "d'accord", "daccord", "dac", "akkoord", "sure", "bien sur", "evidemment", "tuurlijk",
-    "inscrit", "inscrite", "ingeschreven", "registered",
-}  # fmt: skip
-_NO = {
-    "non", "nan", "no", "nope", "nee", "neen", "niet", "pas inscrit", "pas inscrite",
-    "niet ingeschreven", "not registered", "jamais", "never", "nooit",
-}  # fmt: skip
+_YES = frozenset(
+    """oui ouais ouai wi ui yes yeah yea yep yup ya ye ja jaja jep jazeker ok okay oke okey
+    d'accord daccord dac akkoord sure certainement evidemment tuurlijk natuurlijk zeker klopt
+    correct correcte exact exacte exactement inderdaad right absolutely grave carrement vasy
+    go goed prima top parfait perfect nickel affirmatif inscrit inscrite ingeschreven
+    registered""".split()
+)
+_YES_PHRASES = re.compile(
+    r"^(?:bien\s+sur|c'?est\s+bon|c'?est\s+ca|c'?est\s+juste|ca\s+marche|vas[\s-]y|that'?s\s+"
+    r"right|dat\s+klopt|of\s+course|je\s+suis\s+d'?accord|i\s+agree|i\s+do)\b"
+)
+_NO = frozenset("non nan nn no nope nah na nee neen niet nie ni jamais never nooit".split())
+_NO_PHRASES = re.compile(
+    r"^(?:pas\s+du\s+tout|not\s+at\s+all|helemaal\s+niet|no\s+way|absolument\s+pas|pas\s+"
+    r"d'?accord)\b|\b(?:pas|plus|not|niet|nog\s+niet)\s+(?:encore\s+|yet\s+)?(?:inscrit|inscrite|"
+    r"registered|ingeschreven)\b"
+)
 _UNKNOWN = re.compile(
     r"\b(?:je ne sais pas|je sais pas|j'?sais pas|jsp|aucune idee|sais pas|pas sur|"
     r"don'?t know|dont know|not sure|no idea|idk|dunno|weet (?:het )?niet|geen idee|"
@@ -113,15 +122,22 @@ def read_age(answer: str, current_year: int) -> int | None:
 
 
 def read_yes_no_unknown(answer: str) -> str | None:
-    """ "yes", "no" or "unknown" from a free answer."""
+    """ "yes", "no" or "unknown" from a free answer ("ouiii", "nah", "ja da's goe", "not
+    registered", "je sais pas")."""
     text = plain(answer).strip(" .!?")
     if _UNKNOWN.search(text):
         return "unknown"
-    if text in _NO or re.match(r"^(?:non|nee|no|nope|niet|pas)\b", text):
+    first = [_squeezed(w) for w in re.findall(r"[a-z']+", text)[:3]]
+    if _NO_PHRASES.search(text) or (first and first[0] & _NO):
         return "no"
-    if text in _YES or re.match(r"^(?:oui|ouais|yes|yeah|ja|yep)\b", text):
+    if _YES_PHRASES.search(text) or any(words & _YES for words in first):
         return "yes"
     return None
+
+
+def _squeezed(word: str) -> set[str]:
+    """A word as typed, and with its repeated letters cut to two and to one ("ouiii", "neeee")."""
+    return {word, re.sub(r"(.)\1{2,}", r"\1\1", word), re.sub(r"(.)\1+", r"\1", word)}
 
 
 def read_postcode(answer: str) -> str | None:
@@ -158,44 +174,103 @@ def facts_from_answers(age: object, actiris: object, postcode: object) -> Person
 _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:ans|an|jaar|jr|years?|yrs?|yo|y/o)\b"),
     re.compile(r"\b(?:j'?\s?ai|jai|ik\s+ben|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"),
+    # Someone else's age: "my son is 17", "elle a 16", "ze is 18", "she's 19".
+    re.compile(
+        r"\b(?:fils|fille|frere|soeur|cousin|cousine|son|daughter|brother|sister|kid|child|zoon|"
+        r"dochter|broer|zus|zuster|kind|il|elle|he|she|hij|zij|ze)\s*(?:'s|\s+is|\s+a|\s+est|"
+        r"\s+heeft|\s+has)\s+(?:just\s+|juste\s+|net\s+|pas\s+encore\s+)?(\d{1,2})\b"
+    ),
 ]
+# Words saying the person writes for someone else ("my son", "ma fille", "mijn dochter").
+_FOR_SOMEONE_ELSE = re.compile(
+    r"\b(?:mon|ma|my|mijn|m'n|notre|our|onze)\s+(?:fils|fille|frere|soeur|cousin|cousine|neveu|"
+    r"niece|ami|amie|pote|son|daughter|brother|sister|friend|nephew|kid|child|client|cliente|"
+    r"zoon|dochter|broer|zus|neef|nicht|vriend|vriendin|kind)\b"
+)
 _BIRTH_YEAR = re.compile(r"\b(?:ne|nee|born|geboren)\s+(?:en\s+|in\s+)?(19[5-9]\d|20[0-2]\d)\b")
 _POSTCODE = re.compile(r"\b([1-9]\d{3})\b")
+# A number that looks like a year is a postcode only when said to be one.
+_POSTCODE_CUE = re.compile(r"\b(?:code\s+postal|postcode|zip|cp|postnummer)\b")
+_LOOKS_LIKE_A_YEAR = range(1950, 2036)
 _NOT_ACTIRIS = re.compile(
-    r"(?:pas|plus|jamais|non|not|niet|geen|nog\s+niet|no)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
+    r"(?:pas|plus|jamais|non|not|niet|geen|nog\s+niet|no|nah|nope)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
     r"|(?:actiris|aktiris)\b[^.?!]{0,25}\b(?:non|pas|niet|not|no|nope|nee)\b"
     r"|\b(?:sans|without|zonder)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
+    r"|\b(?:pas|not|niet|nog\s+niet|never|jamais)\s+(?:encore\s+|yet\s+|meer\s+)?"
+    r"(?:inscrit|inscrite|registered|ingeschreven)\b"
 )
 _REGISTERED = re.compile(
     r"\b(?:je\s+suis|jsuis|j\s+suis|chui|suis|i\s+am|i'?m|im|ik\s+ben|k\s*ben|ben)\s+"
     r"(?:deja\s+|already\s+|al\s+|bien\s+|wel\s+)?(?:inscrit|inscrite|registered|ingeschreven)"
+    r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:chez|a|aupres\s+d|at|with|bij|in)\s*"
+    r"(?:l'\s*)?(?:actiris|aktiris)"
 )
 _ASKING = re.compile(
     r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required)\b"
 )
 # A place counts as where the person lives only after words that say so.
 _RESIDENCE = re.compile(
-    r"\b(?:habite|habites|jhabite|habitant|vis|vit|jvis|reside|domicilie|viens\s+de|suis\s+de|live|living|"
-    r"lives|from|based\s+in|woon|woont|wonen|woonachtig|kom\s+uit|ben\s+van)\b"
+    r"\b(?:habite|habites|habitons|jhabite|habitant|vis|vit|jvis|reside|domicilie|viens\s+de|suis\s+de|"
+    r"live|living|lives|from|based\s+in|woon|woont|wonen|woonachtig|kom\s+uit|ben\s+van)\b"
     r"((?:\s+[a-z'-]+){1,4})"
+)
+_NO_DIPLOMA = re.compile(
+    r"\b(?:pas|sans|aucun|no|without|geen|zonder|heb\s+geen|don'?t\s+have\s+a|ai\s+pas)\s+"
+    r"(?:de\s+|d'|mon\s+|a\s+|any\s+|het\s+|mijn\s+)?(?:diplome|diploma|degree|cess|ceb|"
+    r"certificat|getuigschrift)"
+    r"|\b(?:left|quit|dropped\s+out\s+of|stopped|finished\s+with)\s+(?:high\s+)?school\b"
+    r"|\bdropped\s+out\b|\bdrop\s*out\b|\bdecroch|\bdecrocheu"
+    r"|\b(?:arrete|lache|quitte|abandonne|stoppe)\s+(?:l'|les\s+|mes\s+)?(?:ecole|etudes|cours|secondaire)"
+    r"|\bgestopt\s+met\s+(?:school|studeren|de\s+school)|\bschool\s+niet\s+afgemaakt"
+    r"|\bvroegtijdig\s+schoolverlater|\bearly\s+school\s+leaver|\bschoolverlater"
+)
+_SECONDARY = re.compile(
+    r"\b(?:cess|diplome\s+(?:du\s+|de\s+)?secondaire|secondary\s+school\s+diploma|high\s+school\s+"
+    r"diploma|diploma\s+(?:secundair|middelbaar)|middelbaar\s+diploma|secundair\s+diploma)\b"
+)
+_HIGHER = re.compile(
+    r"\b(?:bachelor|bachelier|master|licence|licentiaat|graduat|university\s+degree|"
+    r"diplome\s+universitaire|hogeschool\s*diploma|universitair\s+diploma)\b"
 )
 
 
-def _place_after_residence_cue(text: str) -> bool | None:
+@dataclass(frozen=True)
+class Situation:
+    """What a message says of the person (or of someone they write for); None: not said."""
+
+    age: int | None = None
+    actiris_registered: bool | None = None
+    lives_in_brussels: bool | None = None
+    postcode: str | None = None
+    # "none" (no diploma, left school), "secondary" or "higher".
+    diploma: str | None = None
+    for_someone_else: bool = False
+
+    @property
+    def facts(self) -> PersonFacts:
+        return PersonFacts(self.age, self.actiris_registered, self.lives_in_brussels)
+
+    @property
+    def empty(self) -> bool:
+        return self.facts.empty and self.postcode is None and self.diploma is None
+
+
+def _place_after_residence_cue(text: str) -> tuple[bool | None, str | None]:
     for match in _RESIDENCE.finditer(text):
         words = match.group(1).split()
         for size in (3, 2, 1):
             for i in range(len(words) - size + 1):
                 place = " ".join(words[i : i + size]).strip("'")
                 if place in BRUSSELS_PLACES:
-                    return True
+                    return True, BRUSSELS_PLACES[place]
                 if place in OUTSIDE_BRUSSELS:
-                    return False
-    return None
+                    return False, None
+    return None, None
 
 
-def read_facts(message: str, *, current_year: int) -> PersonFacts:
-    """Pick age, Actiris registration and residence out of a free-text message, in FR/NL/EN."""
+def read_situation(message: str, *, current_year: int) -> Situation:
+    """Pick age, Actiris registration, residence and diploma out of a free-text message, in
+    FR/NL/EN, and whether it is about someone else."""
     text = plain(message)
     age = None
     for pattern in _AGE_PATTERNS:
@@ -213,9 +288,67 @@ def read_facts(message: str, *, current_year: int) -> PersonFacts:
     elif _REGISTERED.search(text) and not _ASKING.search(text):
         actiris = True
 
-    in_brussels = _place_after_residence_cue(text)
+    in_brussels, postcode = _place_after_residence_cue(text)
+    cued = bool(_POSTCODE_CUE.search(text))
     for match in _POSTCODE.finditer(text):
-        if born and match.group(1) == born.group(1):
+        number = int(match.group(1))
+        if (born and match.group(1) == born.group(1)) or (
+            number in _LOOKS_LIKE_A_YEAR and not cued
+        ):
             continue
-        in_brussels = is_brussels_postcode(int(match.group(1)))
-    return PersonFacts(age=age, actiris_registered=actiris, lives_in_brussels=in_brussels)
+        in_brussels, postcode = is_brussels_postcode(number), match.group(1)
+
+    diploma = None
+    if _NO_DIPLOMA.search(text):
+        diploma = "none"
+    elif _HIGHER.search(text):
+        diploma = "higher"
+    elif _SECONDARY.search(text):
+        diploma = "secondary"
+    return Situation(
+        age=age,
+        actiris_registered=actiris,
+        lives_in_brussels=in_brussels,
+        postcode=postcode,
+        diploma=diploma,
+        for_someone_else=bool(_FOR_SOMEONE_ELSE.search(text)),
+    )
+
+
+def read_facts(message: str, *, current_year: int) -> PersonFacts:
+    """The facts of a message that the eligibility rules read."""
+    return read_situation(message, current_year=current_year).facts
+
+
+# --------------------------------------------------------------------------- what is asked
+
+# Words that ask about one aspect of a training, so "where and when?" gets both answers.
+_ASPECTS = {
+    "schedule": re.compile(
+        r"\b(?:quand|wanneer|when|commence|commencent|debut|debute|start|starts|starting|begint|"
+        r"beginnen|date|dates|datum|data|horaire|horaires|schedule|uren|heures|hours|jours|dagen)\b"
+    ),
+    "location": re.compile(
+        r"\b(?:waar|where|adresse|adres|address|lieu|locatie|plaats|place|situe|located|whr)\b"
+        # "ou" is "or" as often as "où": only where it asks.
+        r"|\b(?:c'?est|c|cest|ca\s+se\s+passe|se\s+passe)\s+ou\b|\bou\s+(?:est|ca|c'?est|se|"
+        r"exactement|svp|stp)\b|\bou\s*\?"
+    ),
+    "cost": re.compile(
+        r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|gratuit|gratuite|"
+        r"gratis|free|combien|hoeveel|euro|euros|betalen|pay)\b"
+    ),
+    "certificate": re.compile(
+        r"\b(?:certificat|certificate|attestation|attest|diplome|diploma|getuigschrift|"
+        r"certification|certificering)\b"
+    ),
+}
+
+
+def read_aspects(message: str) -> list[str]:
+    """The aspects of a training a message asks about, in the order of `_ASPECTS`."""
+    text = plain(message)
+    asked = [name for name, pattern in _ASPECTS.items() if pattern.search(text)]
+    if "où" in message.lower() and "location" not in asked:
+        asked.insert(1 if "schedule" in asked else 0, "location")
+    return asked

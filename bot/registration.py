@@ -104,6 +104,24 @@ def normalise_contact(raw: str) -> str | None:
     return None
 
 
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,24}")
+_PHONE_IN_TEXT = re.compile(r"(?:\+|00)?\d[\d\s()./-]{7,}\d")
+
+
+def find_contact(text: str) -> str | None:
+    """The contact in an answer, alone ("0470 12 34 56") or in a sentence ("my email is
+    sam@example.org", "c'est le 0470/12.34.56"): normalised as `normalise_contact` does."""
+    whole = normalise_contact(text)
+    if whole:
+        return whole
+    for pattern in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT):
+        found = [normalise_contact(m.group(0)) for m in pattern.finditer(text)]
+        usable = [c for c in found if c]
+        if len(usable) == 1:
+            return usable[0]
+    return None
+
+
 def contact_key(contact: str, secret: str) -> str:
     """A keyed hash of a normalised contact, to recognise a person without reading the contact."""
     return hmac.new(secret.encode(), contact.encode(), hashlib.sha256).hexdigest()

@@ -14,12 +14,20 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from bot.catalogue.importer import import_catalogue, validate
+from bot.catalogue.queries import brussels_today
+from bot.catalogue.seed import shifted_seed
 from bot.channels.validation import MAX_FRAME_BYTES
+from bot.db import database_for, db_sessions
+from bot.db.migrate import upgrade
 from bot.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -173,3 +181,37 @@ def with_token(settings: Settings) -> Settings:
     if settings.engine_token:
         return settings
     return replace(settings, engine_token=secrets.token_urlsafe(24))
+
+
+@contextmanager
+def seeded_stack(
+    workdir: Path, url: str, catalogue: dict[str, Any] | None = None, **settings: Any
+) -> Iterator[Stack]:
+    """The assistant on its own database and free ports, for tests and evaluations: migrate
+    `url`, import `catalogue` (default: the seed moved to upcoming dates), start the three
+    processes with the trained model, and stop them afterwards."""
+    upgrade(url)
+    with db_sessions(url)() as db, db.begin():
+        import_catalogue(db, validate(catalogue or shifted_seed(brussels_today())))
+    stack = Stack(
+        Settings(
+            **{
+                "database_url": url,
+                "gateway_port": free_port(),
+                "engine_port": free_port(),
+                "action_port": free_port(),
+                "engine_token": secrets.token_urlsafe(16),
+                "model_dir": PROJECT_ROOT / "models",
+                "var_dir": workdir,
+                **settings,
+            }
+        ),
+        workdir / "logs",
+    )
+    stack.start()
+    try:
+        stack.wait_until_healthy()
+        yield stack
+    finally:
+        stack.stop()
+        database_for(url).dispose()

@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
 from bot.catalogue import FORMATS, TOPICS, WEEKDAYS
-from bot.db.models import Course, CourseSession, EligibilityRule, Partner
+from bot.db.models import Course, CourseSession, EligibilityRule, Organisation, Partner
 from bot.eligibility import RULE_KINDS, RULES_WITH_NUMBER, RULES_WITH_TEXT
+from bot.reading import plain
 
 PARTNER_KEY = re.compile(r"^[a-z0-9_]{2,64}$")
 RECORD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,119}$")
 PARTNER_KEY_RULE = "lowercase letters, digits or _ (2-64)"
 RECORD_KEY_RULE = "lowercase letters, digits or - (2-120)"
+MAX_ALIAS_LENGTH = 60
 HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -68,20 +70,19 @@ class CatalogueInvalid(Exception):
         self.errors = errors
 
 
+KINDS = ("partners", "courses", "sessions", "organisations")
+
+
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
+
+
 @dataclass
 class ImportReport:
-    created: dict[str, int] = field(
-        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
-    )
-    updated: dict[str, int] = field(
-        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
-    )
-    deleted: dict[str, int] = field(
-        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
-    )
-    unchanged: dict[str, int] = field(
-        default_factory=lambda: {"partners": 0, "courses": 0, "sessions": 0}
-    )
+    created: dict[str, int] = field(default_factory=_counts)
+    updated: dict[str, int] = field(default_factory=_counts)
+    deleted: dict[str, int] = field(default_factory=_counts)
+    unchanged: dict[str, int] = field(default_factory=_counts)
 
     @property
     def changed(self) -> bool:
@@ -89,7 +90,7 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("partners", "courses", "sessions"):
+        for kind in KINDS:
             parts.append(
                 f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated, "
                 f"{self.deleted[kind]} deleted, {self.unchanged[kind]} unchanged"
@@ -159,6 +160,29 @@ class _Checker:
             self.error(value, record, f"'{name}' has unknown languages {sorted(extra)}")
         return texts if len(texts) == len(LANGUAGES) else None
 
+    def aliases(self, node: dict, record: str, taken: dict[str, str]) -> str:
+        """Other names of a record: a list of texts (2-60 characters), none naming another
+        record (`taken`: every alias seen so far, written plainly, and whose it is)."""
+        value = node.get("aliases", [])
+        if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+            self.error(node, record, "'aliases' must be a list of texts")
+            return ""
+        kept: list[str] = []
+        for alias in value:
+            alias = " ".join(alias.split())
+            if not 2 <= len(alias) <= MAX_ALIAS_LENGTH:
+                self.error(
+                    node, record, f"alias {alias!r} must have 2 to {MAX_ALIAS_LENGTH} characters"
+                )
+                continue
+            written = plain(alias)
+            owner = taken.setdefault(written, record)
+            if owner != record:
+                self.error(node, record, f"alias {alias!r} also names {owner}")
+            elif alias not in kept:
+                kept.append(alias)
+        return "\n".join(kept)
+
     def boolean(self, node: dict, name: str, record: str, default: bool) -> bool:
         value = node.get(name, default)
         if not isinstance(value, bool):
@@ -186,7 +210,9 @@ class _Checker:
         return None
 
 
-def _check_partner(c: _Checker, node: Any, index: int) -> dict[str, Any] | None:
+def _check_partner(
+    c: _Checker, node: Any, index: int, aliases: dict[str, str]
+) -> dict[str, Any] | None:
     record = f"partners[{index}]"
     if not c.mapping(node, record):
         return None
@@ -201,7 +227,26 @@ def _check_partner(c: _Checker, node: Any, index: int) -> dict[str, Any] | None:
         "contact": c.text(node, "contact", record),
         "verified": c.boolean(node, "verified", record, False),
         "source": c.text(node, "source", record, optional=True) or "",
+        "aliases": c.aliases(node, record, aliases),
         "line": node.line if isinstance(node, LineDict) else 0,
+    }
+    return data if len(c.errors) == before and key else None
+
+
+def _check_organisation(
+    c: _Checker, node: Any, index: int, aliases: dict[str, str]
+) -> dict[str, Any] | None:
+    record = f"organisations[{index}]"
+    if not c.mapping(node, record):
+        return None
+    key, record = c.key(node, record, PARTNER_KEY, "organisation", PARTNER_KEY_RULE)
+    before = len(c.errors)
+    data = {
+        "key": key,
+        "name": c.text(node, "name", record),
+        "aliases": c.aliases(node, record, aliases),
+        "description": c.translations(node, "description", record),
+        "website": c.text(node, "website", record, optional=True) or "",
     }
     return data if len(c.errors) == before and key else None
 
@@ -287,7 +332,12 @@ def _check_session(c: _Checker, node: Any, record: str) -> dict[str, Any] | None
 
 
 def _check_course(
-    c: _Checker, node: Any, index: int, partner_keys: set[str], session_keys: set[str]
+    c: _Checker,
+    node: Any,
+    index: int,
+    partner_keys: set[str],
+    session_keys: set[str],
+    aliases: dict[str, str],
 ) -> dict[str, Any] | None:
     record = f"courses[{index}]"
     if not c.mapping(node, record):
@@ -335,6 +385,7 @@ def _check_course(
         "duration_weeks": c.integer(node, "duration_weeks", record, minimum=1),
         "verified": c.boolean(node, "verified", record, False),
         "source": c.text(node, "source", record, optional=True) or "",
+        "aliases": c.aliases(node, record, aliases),
     }
     rules = node.get("eligibility", [])
     if not isinstance(rules, list):
@@ -378,10 +429,17 @@ def validate(document: Any) -> dict[str, Any]:
     if not isinstance(courses_node, list):
         c.error(document, "file", "'courses' must be a list")
         courses_node = []
+    organisations_node = document.get("organisations", [])
+    if not isinstance(organisations_node, list):
+        c.error(document, "file", "'organisations' must be a list")
+        organisations_node = []
+    # Aliases of partners and organisations, and those of courses: one name, one record.
+    named: dict[str, str] = {}
+    course_aliases: dict[str, str] = {}
     partners = []
     partner_keys: set[str] = set()
     for i, node in enumerate(partners_node):
-        partner = _check_partner(c, node, i)
+        partner = _check_partner(c, node, i, named)
         if isinstance(node, dict) and isinstance(node.get("key"), str):
             if node["key"] in partner_keys:
                 c.error(node, f"partner '{node['key']}'", "the same partner key is used twice")
@@ -392,16 +450,26 @@ def validate(document: Any) -> dict[str, Any]:
     course_keys: set[str] = set()
     session_keys: set[str] = set()
     for i, node in enumerate(courses_node):
-        course = _check_course(c, node, i, partner_keys, session_keys)
+        course = _check_course(c, node, i, partner_keys, session_keys, course_aliases)
         if isinstance(node, dict) and isinstance(node.get("key"), str):
             if node["key"] in course_keys:
                 c.error(node, f"course '{node['key']}'", "the same course key is used twice")
             course_keys.add(node["key"])
         if course:
             courses.append(course)
+    organisations = []
+    organisation_keys: set[str] = set()
+    for i, node in enumerate(organisations_node):
+        organisation = _check_organisation(c, node, i, named)
+        if isinstance(node, dict) and isinstance(node.get("key"), str):
+            if node["key"] in organisation_keys | partner_keys:
+                c.error(node, f"organisation '{node['key']}'", "the key is already used")
+            organisation_keys.add(node["key"])
+        if organisation:
+            organisations.append(organisation)
     if c.errors:
         raise CatalogueInvalid(c.errors)
-    return {"partners": partners, "courses": courses}
+    return {"partners": partners, "courses": courses, "organisations": organisations}
 
 
 def load_file(path: Path) -> dict[str, Any]:
@@ -482,6 +550,7 @@ def import_catalogue(db: Session, catalogue: dict[str, Any]) -> ImportReport:
                 "contact": p["contact"],
                 "verified": p["verified"],
                 "source": p["source"],
+                "aliases": p["aliases"],
             }
             for p in catalogue["partners"]
         ],
@@ -509,6 +578,7 @@ def import_catalogue(db: Session, catalogue: dict[str, Any]) -> ImportReport:
                 "instruction_languages": c["instruction_languages"],
                 "verified": c["verified"],
                 "source": c["source"],
+                "aliases": c["aliases"],
             }
         )
     # Sessions of deleted courses go with them (cascade); count them before.
@@ -547,5 +617,22 @@ def import_catalogue(db: Session, catalogue: dict[str, Any]) -> ImportReport:
         for s in c["sessions"]:
             session_rows.append({**s, "course_id": course.id})
     _sync(db, CourseSession, session_rows, "sessions", report, existing_sessions)
+    _sync(
+        db,
+        Organisation,
+        [
+            {
+                "key": o["key"],
+                "name": o["name"],
+                "aliases": o["aliases"],
+                **_per_language("description", o["description"]),
+                "website": o["website"],
+            }
+            for o in catalogue.get("organisations", [])
+        ],
+        "organisations",
+        report,
+        {o.key: o for o in db.scalars(select(Organisation))},
+    )
     db.flush()
     return report

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.db.models import Course, CourseSession, Partner
+from bot.catalogue.resolver import CatalogueIndex, CourseRef, NamedRef, SessionRef, titles_of
+from bot.db.models import Course, CourseSession, Organisation, Partner, aliases_of
 
 _COURSE_LOADING = (
     selectinload(Course.partner),
@@ -98,3 +99,33 @@ def brussels_today() -> dt.date:
     from zoneinfo import ZoneInfo
 
     return dt.datetime.now(ZoneInfo("Europe/Brussels")).date()
+
+
+def list_organisations(db: Session) -> list[Organisation]:
+    return list(db.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def get_organisation(db: Session, key: str) -> Organisation | None:
+    return db.scalars(select(Organisation).where(Organisation.key == key)).first()
+
+
+def catalogue_index(db: Session, today: dt.date) -> CatalogueIndex:
+    """The catalogue as the resolver reads it: courses soonest first, with their open sessions."""
+    courses = [
+        CourseRef(
+            key=c.key,
+            partner=c.partner.key,
+            topic=c.topic,
+            titles=titles_of(c),
+            aliases=aliases_of(c),
+            sessions=tuple(
+                SessionRef(s.key, c.key, s.start_date, tuple(s.days.split(",")), s.start_time,
+                           s.end_time)
+                for s in open_sessions(c, today)
+            ),
+        )
+        for c in search_courses(db, today)
+    ]  # fmt: skip
+    partners = [NamedRef(p.key, p.name, aliases_of(p)) for p in list_partners(db)]
+    organisations = [NamedRef(o.key, o.name, aliases_of(o)) for o in list_organisations(db)]
+    return CatalogueIndex(courses, partners, organisations)

@@ -51,6 +51,8 @@ class Partner(Base):
     contact: Mapped[str] = mapped_column(String(300))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(300), default="")
+    # Other ways people write the name, one per line ("molen geek", "laekengeek").
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     courses: Mapped[list[Course]] = relationship(
         back_populates="partner", cascade="all, delete-orphan", order_by="Course.key"
@@ -82,6 +84,8 @@ class Course(Base):
     instruction_languages: Mapped[str] = mapped_column(String(20))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(300), default="")
+    # Other names people use for the course, one per line ("Salesforce", "AWS", "DevSecOps").
+    aliases: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     partner: Mapped[Partner] = relationship(back_populates="courses")
     sessions: Mapped[list[CourseSession]] = relationship(
@@ -119,6 +123,26 @@ class CourseSession(Base):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken - (self.seats_booked or 0), 0)
+
+
+class Organisation(Base):
+    """An organisation people name that runs no training here (Actiris, VDAB, a CPAS…): the
+    assistant recognises it and says in one line what it is."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text)
+    description_nl: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+    website: Mapped[str] = mapped_column(String(300), default="")
+
+
+def aliases_of(row: Partner | Course | Organisation) -> tuple[str, ...]:
+    return tuple(line for line in (row.aliases or "").splitlines() if line.strip())
 
 
 class EligibilityRule(Base):

@@ -14,14 +14,11 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today
 from bot.catalogue.seed import shifted_seed
 from bot.db import database_for
-from bot.db.migrate import upgrade
 from bot.fakes.telegram_api import TOKEN, FakeTelegram
-from bot.runner import Stack, free_port
-from bot.settings import PROJECT_ROOT, Settings
+from bot.runner import Stack, seeded_stack
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -54,33 +51,12 @@ class Assistant:
 def running_assistant(
     workdir: Path, url: str, catalogue: dict[str, Any] | None = None, **settings: Any
 ) -> Iterator[Assistant]:
-    """Migrate `url`, import the seed catalogue (moved to upcoming dates) or `catalogue`, start
-    the three processes on free ports and stop them afterwards."""
-    upgrade(url)
-    today = brussels_today()
-    db = sessionmaker(bind=database_for(url), expire_on_commit=False)
-    with db() as session, session.begin():
-        import_catalogue(session, validate(catalogue or shifted_seed(today)))
-    stack = Stack(
-        Settings(
-            database_url=url,
-            gateway_port=free_port(),
-            engine_port=free_port(),
-            action_port=free_port(),
-            engine_token="e2e-secret-token",
-            model_dir=PROJECT_ROOT / "models",
-            var_dir=workdir,
-            **settings,
-        ),
-        workdir / "logs",
-    )
-    stack.start()
-    try:
-        stack.wait_until_healthy()
-        yield Assistant(stack, db, today, workdir)
-    finally:
-        stack.stop()
-        database_for(url).dispose()
+    """The assistant started on `url` with the seed catalogue (or `catalogue`)."""
+    with seeded_stack(
+        workdir, url, catalogue, engine_token="e2e-secret-token", **settings
+    ) as stack:
+        db = sessionmaker(bind=database_for(url), expire_on_commit=False)
+        yield Assistant(stack, db, brussels_today(), workdir)
 
 
 @pytest.fixture(

@@ -127,13 +127,14 @@ def test_course_search_by_topic_shows_each_course_with_its_next_start(db, today,
         assert format_date(upcoming_sessions(course, today)[0].start_date, lang) in texts
 
 
-def test_course_search_with_nothing_found_lists_the_topics(db):
+def test_a_partner_and_a_topic_that_do_not_go_together_offer_the_topic_elsewhere(db):
     _, texts, _ = run(
         ActionCourses(),
         tracker("x", entities=[("course_topic", "cloud"), ("partner", "cepegra")], lang="en"),
     )
-    assert texts.startswith("I found no training")
-    assert "graphic design" in texts
+    assert texts.startswith(text("not_at_partner", "en", partner="Cepegra", topic="cloud"))
+    assert "AWS re/Start" in texts, "the topic at other partners"
+    assert "Graphic design and graphic industries" in texts, "the partner's own trainings"
 
 
 def test_schedule_of_one_course_gives_dates_days_place_and_seats(db, today):
@@ -193,11 +194,27 @@ def test_follow_up_questions_use_the_course_in_mind(db, today):
     assert expected in certificate
 
 
-def test_a_question_without_any_course_asks_which_one_with_buttons(db):
-    messages, texts, _ = run(ActionCertificate(), tracker("certificate?", lang="en"))
+def test_a_question_without_any_course_narrows_the_choice_first(db):
+    messages, texts, events = run(ActionCertificate(), tracker("certificate?", lang="en"))
+    assert texts == text("which_course_narrow", "en", count=17)
+    buttons = messages[0]["buttons"]
+    assert 2 <= len(buttons) <= 8, "never more than 8 buttons"
+    assert all(b["payload"].startswith('/ask_certificate{"course_topic":') for b in buttons)
+    # The whole list is remembered, so the person may still answer by typing a course.
+    assert SlotSet("pending", "ask_certificate") in events
+    assert len(next(e["value"] for e in events if e["name"] == "shown_courses")) == 17
+
+
+def test_a_question_fitting_a_few_courses_asks_which_with_one_button_each(db):
+    messages, texts, _ = run(
+        ActionCertificate(), tracker("certificate?", entities=[("course_topic", "cloud")], lang="en")
+    )
     assert texts == text("which_course", "en")
-    assert len(messages[0]["buttons"]) >= 12
-    assert messages[0]["buttons"][0]["payload"].startswith('/ask_certificate{"course":')
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/ask_certificate{"course":"molengeek-aws-restart"}',
+        '/ask_certificate{"course":"molengeek-salesforce-admin"}',
+        '/ask_certificate{"course":"digitalcity-cloud-certification"}',
+    ]
 
 
 def test_conditions_of_a_course_come_from_its_rules(db):

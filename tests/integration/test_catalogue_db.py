@@ -59,8 +59,8 @@ def test_an_edited_file_updates_what_changed_and_removes_what_is_gone(seeded, to
     removed = document["courses"][1]["sessions"].pop()
     with seeded() as session, session.begin():
         report = import_catalogue(session, validate(document))
-    assert report.updated == {"partners": 0, "courses": 1, "sessions": 1}
-    assert report.deleted == {"partners": 0, "courses": 0, "sessions": 1}
+    assert report.updated == {"partners": 0, "courses": 1, "sessions": 1, "organisations": 0}
+    assert report.deleted == {"partners": 0, "courses": 0, "sessions": 1, "organisations": 0}
     with seeded() as session:
         stored = get_course(session, course["key"])
         assert stored.sessions[0].start_date == new_start or any(

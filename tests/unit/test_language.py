@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import detect_language, requested_language
+from bot.language import SWITCH_MARGIN, detect_language, requested_language
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,10 @@ from bot.language import detect_language, requested_language
         ("ik ben 23 en niet ingeschreven bij actiris", "nl"),
         ("what trainings are there", "en"),
         ("I'm 27 and live in Liège, can I do the BeCode course?", "en"),
-        ("hello", "en"),
+        ("hi there", "en"),
+        # A partner's name and a French-looking word do not make a Dutch question French.
+        ("geeft digitalcity ook les in grafisch ontwerp?", "nl"),
+        ("is the molengeek formation free", "en"),
     ],
 )
 def test_detect_language(text, lang):
@@ -26,6 +29,11 @@ def test_detect_language(text, lang):
 @pytest.mark.parametrize("text", ["ok", "becode", "?", "", "👍"])
 def test_no_evidence_gives_no_language(text):
     assert detect_language(text) is None
+
+
+@pytest.mark.parametrize("text", ["merci", "ça va", "oké merci", "sorry", "thanks"])
+def test_a_few_words_of_another_language_do_not_switch_a_conversation(text):
+    assert detect_language(text, margin=SWITCH_MARGIN) is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,466 @@
+"""Which course, session, partner or organisation a person means, from what they typed and what
+the conversation has shown them, in French, Dutch or English.
+
+A course is named by its title in any language or one of its aliases (typos allowed), by its
+partner and topic ("the cloud one at MolenGeek"), by its rank in the last list ("the second",
+"la dernière", "de eerste") or by a month it has a session in ("celle de septembre"). A session is
+named by its rank, month, date, weekday or part of the day, or as "the other one". Plain Python
+over a snapshot of the catalogue (`CatalogueIndex`): no database, no Rasa; the actions build the
+snapshot from the catalogue they loaded and ask.
+
+Every answer is a `Match`: the keys that fit, best first, and how they were found. One key is an
+answer; several are a question to ask back with only those; none means saying so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from bot import LANGUAGES
+from bot.reading import plain
+
+# --------------------------------------------------------------------------- words
+
+_MONTH_NAMES = (
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+    "january february march april may june july august september october november december",
+)
+MONTHS: dict[str, int] = {
+    **{name: i + 1 for names in _MONTH_NAMES for i, name in enumerate(names.split())},
+    "jan": 1, "janv": 1, "feb": 2, "febr": 2, "fev": 2, "fevr": 2, "apr": 4, "avr": 4, "jun": 6,
+    "jul": 7, "juil": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+# Month names that are everyday words too: a month only after words that introduce one.
+AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai", "jun", "jan", "dec"})
+MONTH_CUES = frozenset(
+    "in of from en de du van vanaf from starting start starts begint commence debut the la le het "
+    "die celle celui one mois month maand session sessie".split()
+)
+# A month after these words is in the past ("inscrit depuis septembre"), not a session.
+PAST_MONTH_CUES = frozenset("depuis since sinds sedert".split())
+ORDINALS: dict[str, int] = {
+    "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1, "first": 1, "1st": 1,
+    "eerste": 1, "1ste": 1,
+    "deuxieme": 2, "second": 2, "seconde": 2, "2eme": 2, "2e": 2, "2de": 2, "2nd": 2,
+    "tweede": 2,
+    "troisieme": 3, "3eme": 3, "3e": 3, "third": 3, "3rd": 3, "derde": 3, "3de": 3,
+    "quatrieme": 4, "4eme": 4, "4e": 4, "fourth": 4, "4th": 4, "vierde": 4, "4de": 4,
+    "cinquieme": 5, "5eme": 5, "5e": 5, "fifth": 5, "5th": 5, "vijfde": 5, "5de": 5,
+    "sixieme": 6, "6eme": 6, "sixth": 6, "6th": 6, "zesde": 6,
+    "septieme": 7, "seventh": 7, "zevende": 7, "huitieme": 8, "eighth": 8, "achtste": 8,
+    "dernier": -1, "derniere": -1, "last": -1, "laatste": -1, "final": -1,
+}  # fmt: skip
+NUMBER_WORDS: dict[str, int] = {
+    "un": 1, "une": 1, "one": 1, "een": 1, "deux": 2, "two": 2, "twee": 2, "trois": 3,
+    "three": 3, "drie": 3, "quatre": 4, "four": 4, "vier": 4, "cinq": 5, "five": 5, "vijf": 5,
+}  # fmt: skip
+# "the number 2", "option 3", "n°2", "#2", "nr 2".
+RANK_CUES = frozenset("number numero num no nr nummer option optie choix keuze".split())
+SOONEST = frozenset(
+    "prochaine prochain next volgende eerstvolgende earliest soonest tot vroegste eerst".split()
+)
+LATEST = frozenset("latest laatste tard later".split())
+OTHER = frozenset("autre other andere ander".split())
+WEEKDAY_WORDS: dict[str, str] = {
+    "lundi": "mon", "mardi": "tue", "mercredi": "wed", "jeudi": "thu", "vendredi": "fri",
+    "samedi": "sat", "dimanche": "sun", "maandag": "mon", "dinsdag": "tue", "woensdag": "wed",
+    "donderdag": "thu", "vrijdag": "fri", "zaterdag": "sat", "zondag": "sun", "monday": "mon",
+    "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri", "saturday": "sat",
+    "sunday": "sun", "weekend": "sat", "we": "sat",
+}  # fmt: skip
+PART_OF_DAY_WORDS: dict[str, str] = {
+    "matin": "morning", "matinee": "morning", "morning": "morning", "ochtend": "morning",
+    "voormiddag": "morning", "apres": "afternoon", "aprem": "afternoon", "afternoon": "afternoon",
+    "namiddag": "afternoon", "middag": "afternoon", "soir": "evening", "soiree": "evening",
+    "evening": "evening", "night": "evening", "avond": "evening", "avonds": "evening",
+}  # fmt: skip
+# Words that carry no name: articles, prepositions, question words, and the generic words for
+# a training, so "la formation de développeur web" is matched on "developpeur web".
+STOP_WORDS = frozenset(
+    """le la les l de du des d un une et ou a au aux en pour par sur dans avec chez est c ce
+    cette ces ca qui que quoi quel quelle quels quelles je j tu me m moi mon ma mes on il elle
+    nous vous ils s y n ne pas plus veux voudrais peux inscrire inscris m'inscrire
+    formation formations cours session sessions celle celui celles ceux ci la-bas
+    the a an of for to in on at by with and or is are it its this that these those which what
+    who i me my you your we want would like can could sign up register join course courses
+    training trainings class classes session sessions one ones about please pls
+    de het een van voor op in aan bij met en of is zijn die dat deze dit wat welke wie ik mij me
+    mijn je jij jou u wil zou kan mag inschrijven opleiding opleidingen cursus cursussen sessie
+    sessies les lessen graag aub
+    """.split()
+)
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`, lowercased, without accents; "1ère" and "n°2" kept whole."""
+    text = plain(text).replace("°", "o ")
+    return re.findall(r"[a-z0-9]+", text)
+
+
+def _distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Whether a and b are at most `limit` edits apart (insert, delete, replace, swap)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit
+
+
+@lru_cache(maxsize=65536)
+def similar(typed: str, known: str) -> bool:
+    """A typed word stands for a known one: the same, a typo of it, or its first 5+ letters."""
+    if typed == known:
+        return True
+    if known.isdigit() or typed.isdigit():
+        return False
+    if len(typed) >= 5 and known.startswith(typed):
+        return True
+    if len(known) >= 5 and len(typed) >= 4:
+        return _distance_at_most(typed, known, 1 if len(known) < 9 else 2)
+    return False
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(w for w in words(name) if w not in STOP_WORDS)
+
+
+def _typed_words(text: str) -> list[str]:
+    """The words of a message, with each pair of neighbours also joined ("web dev" → "webdev",
+    "cyber security" → "cybersecurity"), since people split and join words freely."""
+    found = words(text)
+    return found + [a + b for a, b in pairwise(found)]
+
+
+def _contains(typed: Sequence[str], name: Sequence[str]) -> bool:
+    """Every word of `name` is in the message (typos allowed)."""
+    return bool(name) and all(any(similar(t, n) for t in typed) for n in name)
+
+
+# --------------------------------------------------------------------------- the snapshot
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    key: str
+    course: str
+    start: dt.date
+    days: tuple[str, ...]
+    start_time: dt.time
+    end_time: dt.time
+
+    @property
+    def part_of_day(self) -> str:
+        if self.start_time >= dt.time(17):
+            return "evening"
+        if self.start_time >= dt.time(12):
+            return "afternoon"
+        return "morning"
+
+
+@dataclass(frozen=True)
+class CourseRef:
+    key: str
+    partner: str
+    topic: str
+    titles: dict[str, str]
+    aliases: tuple[str, ...]
+    # Sessions still open for pre-registration, soonest first.
+    sessions: tuple[SessionRef, ...] = ()
+
+    def names(self) -> list[tuple[str, bool]]:
+        """Every name of the course, each with whether it is an alias."""
+        return [(title, False) for title in self.titles.values()] + [
+            (alias, True) for alias in self.aliases
+        ]
+
+
+@dataclass(frozen=True)
+class NamedRef:
+    """A partner or an organisation: a key, a name and the other ways people write it."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """What a message points at: keys that fit, best first, and how they were found
+    (`title`, `alias`, `rank`, `month`, `date`, `weekday`, `part_of_day`, `other`,
+    `partner_topic`, `partner`, `topic`; `elsewhere`: named, but not at the partner named), or
+    nothing. A `how` with no keys says what was looked for and not found ("no session in April",
+    "this partner has no such training")."""
+
+    keys: tuple[str, ...] = ()
+    how: str | None = None
+
+    @property
+    def one(self) -> str | None:
+        return self.keys[0] if len(self.keys) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.keys) > 1
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+
+NOTHING = Match()
+
+
+@dataclass
+class CatalogueIndex:
+    """The catalogue as the resolver needs it, in the order lists are shown (soonest first)."""
+
+    courses: list[CourseRef]
+    partners: list[NamedRef]
+    organisations: list[NamedRef] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_key = {c.key: c for c in self.courses}
+        self.sessions = {s.key: s for c in self.courses for s in c.sessions}
+        # How many courses use each word of a title: a word most courses share ("web",
+        # "developer") names none of them alone.
+        self._spread = Counter(
+            word
+            for course in self.courses
+            for word in {w for title in course.titles.values() for w in _name_words(title)}
+        )
+        self._names = [
+            (course.key, _name_words(name), is_alias)
+            for course in self.courses
+            for name, is_alias in course.names()
+        ]
+
+    # ------------------------------------------------------------------ partners
+
+    def partners_named(self, text: str) -> list[str]:
+        return _named(self.partners, text)
+
+    def organisations_named(self, text: str) -> list[str]:
+        return _named(self.organisations, text)
+
+    # ------------------------------------------------------------------ courses
+
+    def find_courses(
+        self,
+        text: str,
+        *,
+        shown: Sequence[str] = (),
+        partner: str | None = None,
+        topic: str | None = None,
+    ) -> Match:
+        """The courses `text` names, within `partner` and `topic` when given (or named in it)."""
+        typed = _typed_words(text)
+        partners = [partner] if partner else self.partners_named(text)
+        at_partner = [c for c in self.courses if not partners or c.partner in partners]
+        allowed_keys = [c.key for c in at_partner if not topic or c.topic == topic]
+        by_name = self._by_name(typed, [c.key for c in at_partner])
+        if by_name:
+            return by_name
+        if partners:
+            # The course named is not the partner's: "DigitalCity graphic design".
+            elsewhere = self._by_name(typed, [c.key for c in self.courses])
+            if elsewhere:
+                return Match(elsewhere.keys, "elsewhere")
+        shown_allowed = [key for key in shown if key in allowed_keys]
+        if shown_allowed:
+            ranked = pick_rank(words(text), shown_allowed)
+            if ranked:
+                return Match((ranked,), "rank")
+        month = month_named(text)
+        if month:
+            pool = shown_allowed or allowed_keys
+            in_month = [
+                k for k in pool if any(s.start.month == month for s in self.by_key[k].sessions)
+            ]
+            if in_month and len(in_month) < len(pool):
+                return Match(tuple(in_month), "month")
+        if partners or topic:
+            how = "partner_topic" if partners and topic else ("partner" if partners else "topic")
+            return Match(tuple(allowed_keys), how)
+        return NOTHING
+
+    def courses_of_topic(self, topic: str) -> list[str]:
+        return [c.key for c in self.courses if c.topic == topic]
+
+    def courses_of_partner(self, partner: str) -> list[str]:
+        return [c.key for c in self.courses if c.partner == partner]
+
+    def _by_name(self, typed: Sequence[str], allowed: Sequence[str]) -> Match:
+        full: dict[str, tuple[int, bool]] = {}
+        for key, name, is_alias in self._names:
+            if key not in allowed or not _contains(typed, name):
+                continue
+            # A title of generic words only ("Développeur web") needs them all; one word
+            # shared by several courses ("cloud") does not name a course.
+            distinctive = is_alias or len(name) > 1 or self._spread[name[0]] == 1
+            if not distinctive:
+                continue
+            score = (len(name), is_alias)
+            full[key] = max(full.get(key, (0, False)), score)
+        if not full:
+            return NOTHING
+        # The longest name matched wins: "Coding School : développeur web" over "Développeur web".
+        best = max(length for length, _ in full.values())
+        keys = [k for k in allowed if k in full and full[k][0] == best]
+        how = "alias" if all(full[k][1] for k in keys) else "title"
+        return Match(tuple(keys), how)
+
+    # ------------------------------------------------------------------ sessions
+
+    def find_session(
+        self,
+        text: str,
+        course: str,
+        *,
+        current: str | None = None,
+        among: Sequence[str] = (),
+    ) -> Match:
+        """The open session of `course` that `text` names: within `among` when the person
+        was offered only those, and other than `current` for "the other one"."""
+        ref = self.by_key.get(course)
+        if ref is None or not ref.sessions:
+            return NOTHING
+        sessions = [s for s in ref.sessions if not among or s.key in among] or list(ref.sessions)
+        keys = [s.key for s in sessions]
+        typed = words(text)
+        for session in sessions:
+            if session.key in text:
+                return Match((session.key,), "key")
+        if current in keys and set(typed) & OTHER:
+            return Match(tuple(k for k in keys if k != current), "other")
+        day = date_named(text)
+        if day:
+            on_day = [s.key for s in sessions if (s.start.month, s.start.day) == day]
+            if on_day:
+                return Match(tuple(on_day), "date")
+        month = month_named(text)
+        if month:
+            in_month = [s.key for s in sessions if s.start.month == month]
+            return Match(tuple(in_month), "month") if in_month else Match((), "month")
+        ranked = pick_rank(typed, keys)
+        if ranked:
+            return Match((ranked,), "rank")
+        days = {WEEKDAY_WORDS[w] for w in typed if w in WEEKDAY_WORDS}
+        if days:
+            fitting = [s.key for s in sessions if days & set(s.days)]
+            if fitting and len(fitting) < len(keys):
+                return Match(tuple(fitting), "weekday")
+        parts = {PART_OF_DAY_WORDS[w] for w in typed if w in PART_OF_DAY_WORDS}
+        if parts:
+            fitting = [s.key for s in sessions if s.part_of_day in parts]
+            if fitting and len(fitting) < len(keys):
+                return Match(tuple(fitting), "part_of_day")
+        return NOTHING
+
+
+def _named(refs: Iterable[NamedRef], text: str) -> list[str]:
+    """The refs whose name or an alias is written in `text`, its words side by side (typos
+    allowed in words of 5 letters or more: "bf" is no typo of "be")."""
+    typed = words(text)
+    found = []
+    for ref in refs:
+        for name in (ref.name, *ref.aliases):
+            if _written(typed, tuple(words(name))):
+                found.append(ref.key)
+                break
+    return found
+
+
+def _same_word(typed: str, known: str) -> bool:
+    return typed == known if len(known) < 5 else similar(typed, known)
+
+
+def _written(typed: Sequence[str], name: Sequence[str]) -> bool:
+    if not name:
+        return False
+    joined = "".join(name)
+    if len(name) > 1 and any(
+        t == joined or _distance_at_most(t, joined, 1 if len(joined) < 9 else 2) for t in typed
+    ):
+        return True  # "digitalcity" for "Digital City"
+    size = len(name)
+    return any(
+        all(_same_word(typed[i + j], name[j]) for j in range(size))
+        for i in range(len(typed) - size + 1)
+    )
+
+
+def pick_rank(typed: Sequence[str], keys: Sequence[str]) -> str | None:
+    """The key at the rank a message names ("the second", "la dernière", "nr 2", "the next")."""
+    if not keys:
+        return None
+    rank: int | None = None
+    for i, word in enumerate(typed):
+        if word in ORDINALS:
+            rank = ORDINALS[word]
+        elif word in SOONEST:
+            rank = 1
+        elif word in LATEST and len(keys) > 1:
+            rank = -1
+        elif (
+            word.isdigit()
+            and len(word) == 1
+            and (len(typed) <= 3 or (i and typed[i - 1] in RANK_CUES))
+        ):
+            rank = int(word)
+        elif word in NUMBER_WORDS and i and typed[i - 1] in RANK_CUES:
+            rank = NUMBER_WORDS[word]
+        if rank is not None:
+            break
+    if rank is None or rank == 0 or rank > len(keys):
+        return None
+    return keys[rank - 1] if rank > 0 else keys[-1]
+
+
+def month_named(text: str) -> int | None:
+    """The month a message names ("celle de septembre", "in april", "die van maart", "09/2027")."""
+    typed = words(text)
+    for i, word in enumerate(typed):
+        month = MONTHS.get(word)
+        if month is None or (i and typed[i - 1] in PAST_MONTH_CUES):
+            continue
+        if word in AMBIGUOUS_MONTHS and not (i and typed[i - 1] in MONTH_CUES) and len(typed) > 1:
+            continue
+        return month
+    return None
+
+
+def date_named(text: str) -> tuple[int, int] | None:
+    """A (month, day) a message names: "13 septembre", "13/09", "september 13"."""
+    typed = words(text)
+    for i, word in enumerate(typed):
+        if word in MONTHS and word not in AMBIGUOUS_MONTHS:
+            for neighbour in (
+                typed[i - 1] if i else "",
+                typed[i + 1] if i + 1 < len(typed) else "",
+            ):
+                day = re.fullmatch(r"(\d{1,2})(?:er|st|nd|rd|th|e|de|ste)?", neighbour)
+                if day and 1 <= int(day.group(1)) <= 31:
+                    return MONTHS[word], int(day.group(1))
+    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})\b", text)
+    if numeric and 1 <= int(numeric.group(2)) <= 12 and 1 <= int(numeric.group(1)) <= 31:
+        return int(numeric.group(2)), int(numeric.group(1))
+    return None
+
+
+def titles_of(row: object) -> dict[str, str]:
+    return {lang: str(getattr(row, f"title_{lang}")) for lang in LANGUAGES}
