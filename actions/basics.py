@@ -102,14 +102,11 @@ class ActionFallback(AssistantAction):
         if not guesses:
             turn.reply.say("fallback", buttons=main_buttons(turn.reply))
             return []
-        entities = {
-            e["entity"]: str(e["value"])
-            for e in turn.tracker.latest_message.get("entities") or []
-            if e.get("entity") in ("partner", "course_topic", "course") and e.get("value")
-        }
+        # A partner, topic or course named would have been answered (typed_answer): the
+        # guesses need no entities.
         turn.reply.say(
             "did_you_mean",
-            buttons=[turn.reply.button(f"intent_{name}", name, **entities) for name in guesses],
+            buttons=[turn.reply.button(f"intent_{name}", name) for name in guesses],
         )
         return []
 

@@ -41,7 +41,9 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-def conversation_language(tracker: Tracker, default: str) -> str:
+def conversation_language(
+    tracker: Tracker, default: str, names: frozenset[str] = frozenset()
+) -> str:
     """The request's `lang` when the client sent one; else the conversation's language (or, for
     a new conversation, the channel's `lang_hint`: a phone's or a page's language), unless the
     message is clearly in another one; else a guess from the text."""
@@ -54,9 +56,9 @@ def conversation_language(tracker: Tracker, default: str) -> str:
     if current not in LANGUAGES:
         current = metadata.get("lang_hint")
     if current in LANGUAGES:
-        switched = detect_language(message, margin=SWITCH_MARGIN)
+        switched = detect_language(message, margin=SWITCH_MARGIN, names=names)
         return switched if switched and not message.startswith("/") else str(current)
-    return detect_language(message) or default
+    return detect_language(message, names=names) or default
 
 
 def conversation_source(tracker: Tracker) -> str | None:
@@ -256,6 +258,10 @@ class AssistantAction(Action):
         try:
             with db_sessions(url)() as db:
                 turn = Turn(tracker, db, brussels_today(), Reply(lang), database_for(url))
+                # The catalogue's names ("Coding School") say nothing of the person's language.
+                turn.reply.lang = conversation_language(
+                    tracker, settings().default_language, turn.index.name_words
+                )
                 # What the assistant waits for holds for the next message only.
                 turn.remember(pending=None)
                 turn.keep_facts()

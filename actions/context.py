@@ -8,6 +8,7 @@ person can pick from are remembered (`shown_courses`), so "the second one" works
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,10 @@ from bot.catalogue.queries import (
 )
 from bot.db.models import Course, Partner, localized
 from bot.i18n import format_date, topic_name
+from bot.reading import is_follow_up, plain
 
+# Words that point back at the partner just talked about ("do they have cloud?").
+_THEM = re.compile(r"\b(?:they|them|their|ils|eux|elles|leur|leurs|zij|hun|hen|daar|la-bas)\b")
 # A choice offers at most this many buttons; more, and a narrowing question comes first.
 MAX_BUTTONS = 8
 # How the resolver named courses on purpose (not just a partner or a topic, which are searches).
@@ -63,27 +67,33 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
         if course is not None:
             return _found(context, [course], "button")
     index = turn.index
-    organisations = set(index.organisations_named(turn.text))
-    named_partners = [
-        p for p in turn.entities("partner") if p not in {o.key for o in index.organisations}
-    ]
+    # The engine tags Actiris and the like as partners: they are organisations here.
+    known_organisations = {o.key for o in index.organisations}
+    tagged = turn.entities("partner")
     context.organisations = sorted(
-        organisations
-        | {p for p in turn.entities("partner") if p in {o.key for o in index.organisations}}
+        set(index.organisations_named(turn.text)) | (set(tagged) & known_organisations)
     )
-    partner_key = next(iter(named_partners), None)
+    partner_key = next((p for p in tagged if p not in known_organisations), None)
     if partner_key and get_partner(turn.db, partner_key) is None:
         context.unknown_partner = entity_text(turn, "partner") or partner_key
         return context
+    partners = [partner_key] if partner_key else index.partners_named(turn.text)
+    focus = get_course(turn.db, turn.slot("course") or "")
+    if not partners and context.topic and _THEM.search(plain(turn.text)):
+        # "Do they also have cloud?": the partner talked about.
+        remembered = turn.slot("partner") or (focus.partner.key if focus else None)
+        partners = [remembered] if remembered else []
+    if partners and not context.topic and is_follow_up(turn.text):
+        # "And at Bruxelles Formation?" after web trainings: web trainings there.
+        context.topic = turn.slot("course_topic") or (focus.topic if focus else None)
+    if len(partners) == 1:
+        context.partner = get_partner(turn.db, partners[0])
     match = index.find_courses(
         turn.text,
         shown=turn.slot_list("shown_courses"),
-        partner=partner_key,
+        partner=partners[0] if len(partners) == 1 else None,
         topic=context.topic,
     )
-    partners = [partner_key] if partner_key else index.partners_named(turn.text)
-    if len(partners) == 1:
-        context.partner = get_partner(turn.db, partners[0])
     if match.how == "elsewhere":
         context.missing_at_partner = True
         context.elsewhere = _courses(turn, match.keys)
@@ -91,7 +101,6 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
     if match.how == "partner_topic" and not match.keys:
         context.missing_at_partner = True
         return context
-    focus = get_course(turn.db, turn.slot("course") or "")
     # "Celle de septembre" right after a course was discussed: its session in September.
     if (
         match.how == "month"

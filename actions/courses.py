@@ -11,6 +11,7 @@ from collections.abc import Callable
 from rasa_sdk.events import EventType
 
 from actions.common import ANSWERING, AssistantAction, Turn
+from actions.conditions import say_eligibility
 from actions.context import (
     CourseContext,
     course_line,
@@ -21,7 +22,7 @@ from actions.context import (
     say_organisations,
     say_unknown,
 )
-from actions.typed_answers import waiting_question
+from actions.typed_answers import follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, topic_name
@@ -67,10 +68,12 @@ class ActionCourses(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn, use_memory=False)
-        waiting = waiting_question(turn)
-        if context.named_courses and waiting not in (None, self.intent):
-            # A course typed in answer to "which one?" of another question.
-            return ANSWERING[str(waiting)]().respond(turn)
+        other = waiting_question(turn) if context.named_courses else follow_up_question(turn)
+        if other not in (None, self.intent):
+            # A course typed in answer to "which one?" of another question, or "and at
+            # BeCode?" after one.
+            return ANSWERING[str(other)]().respond(turn)
+        turn.remember(last_question=self.intent)
         if not context.named_courses and not turn.situation.facts.empty:
             # "I'm 20 and at Actiris, what is there in web?": what they can join.
             return ANSWERING["ask_eligibility"]().respond(turn)
@@ -78,8 +81,8 @@ class ActionCourses(AssistantAction):
         if say_unknown(turn, context):
             return []
         if len(context.courses) == 1 and context.named_courses:
-            # "Tell me about the Salesforce one": its sessions.
-            return answer_aspects(turn, context.courses[0], ["schedule"])
+            # "Tell me about the Salesforce one": its sessions (or what else is asked of it).
+            return answer_aspects(turn, context.courses[0], read_aspects(turn.text) or ["schedule"])
         if not context.named_anything:
             context.courses = search_courses(turn.db, turn.today)
             intro = turn.reply.text("courses_all")
@@ -185,6 +188,7 @@ ASPECTS: dict[str, Callable[[Turn, Course], None]] = {
     "location": say_location,
     "cost": say_cost,
     "certificate": say_certificate,
+    "eligibility": say_eligibility,
 }
 
 
@@ -205,6 +209,7 @@ class CourseFactAction(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn)
+        turn.remember(last_question=self.intent)
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []

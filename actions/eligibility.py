@@ -1,143 +1,18 @@
-"""Eligibility: a course's conditions, a personal check against what the person said (in this
-message or earlier), or which trainings fit them."""
+"""Eligibility questions: which course they are about, then its conditions, a check against
+what the person said (in this message or earlier), or which trainings fit them."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn
-from actions.context import (
-    course_buttons,
-    course_title,
-    course_values,
-    offer_courses,
-    resolve,
-    say_organisations,
-    say_unknown,
-)
-from actions.courses import ask_which_course, remember
+from actions.conditions import say_verdicts, say_what_fits
+from actions.context import resolve, say_organisations, say_unknown
+from actions.courses import answer_aspects, ask_which_course, remember
 from bot.catalogue.queries import search_courses
-from bot.db.models import Course, EligibilityRule, localized
-from bot.eligibility import Outcome, PersonFacts, Rule, evaluate
+from bot.reading import read_aspects
 
 MAX_COURSES_CHECKED = 8
-_MISSING_KEY = {
-    "min_age": "missing_age",
-    "max_age": "missing_age",
-    "actiris_registered": "missing_actiris",
-    "brussels_residence": "missing_residence",
-}
-
-
-def rules_of(course: Course, lang: str) -> list[Rule]:
-    return [_rule(r, lang) for r in course.rules]
-
-
-def _rule(rule: EligibilityRule, lang: str) -> Rule:
-    return Rule(kind=rule.kind, value=rule.value, reason=localized(rule, "reason", lang) or "")
-
-
-def bullets(lines: list[str]) -> str:
-    return "\n".join(f"• {line}" for line in lines)
-
-
-def say_conditions(turn: Turn, course: Course) -> None:
-    values = course_values(turn, course)
-    rules = rules_of(course, turn.lang)
-    if not rules:
-        turn.reply.say("conditions_none", **values)
-        return
-    intro = turn.reply.text("conditions_intro", **values)
-    turn.reply.say_text(f"{intro}\n{bullets([r.reason for r in rules])}")
-    turn.reply.say("conditions_ask_facts")
-    turn.remember(pending="ask_eligibility")
-
-
-def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
-    partner = course.partner
-    values: dict[str, Any] = {"title": course_title(course, turn.lang), "partner": partner.name}
-    verdict = evaluate(rules_of(course, turn.lang), facts)
-    lines: list[str] = []
-    if verdict.outcome is Outcome.ELIGIBLE:
-        lines.append(turn.reply.text("verdict_eligible", **values))
-    elif verdict.outcome is Outcome.NOT_ELIGIBLE:
-        lines.append(turn.reply.text("verdict_not_eligible", **values))
-        lines.append(bullets([r.reason for r in verdict.failed]))
-        lines.append(
-            turn.reply.text(
-                "verdict_not_eligible_next", partner=partner.name, contact=partner.contact
-            )
-        )
-    else:
-        lines.append(turn.reply.text("verdict_unsure", **values))
-        lines.append(bullets(missing_facts(turn, verdict.unknown)))
-        lines.append(
-            turn.reply.text("verdict_unsure_next", partner=partner.name, contact=partner.contact)
-        )
-        # The person may answer with the missing facts.
-        turn.remember(pending="ask_eligibility")
-    if verdict.to_check and verdict.outcome is not Outcome.NOT_ELIGIBLE:
-        lines.append(turn.reply.text("verdict_to_check", partner=partner.name))
-        lines.append(bullets([r.reason for r in verdict.to_check]))
-    if turn.situation.diploma == "none" and verdict.outcome is not Outcome.NOT_ELIGIBLE:
-        lines.append(turn.reply.text("no_diploma_needed", title=values["title"]))
-    turn.reply.say_text("\n".join(lines))
-
-
-def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:
-    return list(dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in rules))
-
-
-def say_verdicts(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
-    """One line per course, for a question about several ("can I do BeCode?")."""
-    lines = [turn.reply.text("verdict_summary")]
-    for course in courses:
-        title = course_title(course, turn.lang)
-        verdict = evaluate(rules_of(course, turn.lang), facts)
-        if verdict.outcome is Outcome.ELIGIBLE:
-            lines.append(turn.reply.text("verdict_line_eligible", title=title))
-        elif verdict.outcome is Outcome.NOT_ELIGIBLE:
-            reasons = " ".join(r.reason for r in verdict.failed)
-            lines.append(turn.reply.text("verdict_line_not_eligible", title=title, reasons=reasons))
-        else:
-            missing = ", ".join(missing_facts(turn, verdict.unknown))
-            lines.append(turn.reply.text("verdict_line_unsure", title=title, missing=missing))
-    turn.reply.say_text("\n".join(lines))
-    turn.remember(shown_courses=[c.key for c in courses])
-    turn.reply.say("verdict_summary_next", buttons=course_buttons(turn, courses, "ask_eligibility"))
-
-
-def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
-    """Which of `courses` the person can join, from what they said ("what can I join?")."""
-    fit, unsure, out = [], [], []
-    missing: list[str] = []
-    for course in courses:
-        verdict = evaluate(rules_of(course, turn.lang), facts)
-        if verdict.outcome is Outcome.ELIGIBLE:
-            fit.append(course)
-        elif verdict.outcome is Outcome.UNSURE:
-            unsure.append(course)
-            missing += missing_facts(turn, verdict.unknown)
-        else:
-            out.append(course)
-    lines: list[str] = []
-    if fit:
-        lines.append(turn.reply.text("fits_intro"))
-        lines += [f"• {course_title(c, turn.lang)} ({c.partner.name})" for c in fit]
-    if unsure:
-        lines.append(turn.reply.text("fits_unsure", missing=", ".join(dict.fromkeys(missing))))
-        lines += [f"• {course_title(c, turn.lang)} ({c.partner.name})" for c in unsure]
-        turn.remember(pending="ask_eligibility")
-    if not fit and not unsure:
-        lines.append(turn.reply.text("fits_none"))
-    elif out:
-        titles = ", ".join(f"{course_title(c, turn.lang)} ({c.partner.name})" for c in out)
-        lines.append(turn.reply.text("fits_not", titles=titles))
-    turn.reply.say_text("\n".join(lines))
-    if fit or unsure:
-        offer_courses(turn, [*fit, *unsure], "ask_schedule", "pick_course")
 
 
 class ActionEligibility(AssistantAction):
@@ -145,6 +20,7 @@ class ActionEligibility(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn)
+        turn.remember(last_question=self.intent)
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
@@ -161,8 +37,7 @@ class ActionEligibility(AssistantAction):
             return []
         if len(context.courses) > 1:
             say_verdicts(turn, context.courses, facts)
-        elif facts.empty:
-            say_conditions(turn, context.courses[0])
-        else:
-            say_verdict(turn, context.courses[0], facts)
-        return remember(turn, context)
+            return remember(turn, context)
+        # Anything else asked of the course in the same message ("and is it free?").
+        others = [a for a in read_aspects(turn.text) if a != "eligibility"]
+        return answer_aspects(turn, context.courses[0], ["eligibility", *others])

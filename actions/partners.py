@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions.common import AssistantAction, Turn, payload
+from actions.common import ANSWERING, AssistantAction, Turn, payload
 from actions.context import (
     course_line,
     offer_courses,
@@ -14,15 +14,19 @@ from actions.context import (
     say_unknown,
 )
 from actions.courses import answer_aspects, describe_what, focus, list_courses
+from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import list_partners
 from bot.db.models import localized
 
 
 class ActionPartners(AssistantAction):
-    action_name = "action_partners"
+    action_name, intent = "action_partners", "ask_partners"
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn, use_memory=False)
+        other = follow_up_question(turn)
+        if other not in (None, self.intent) and (context.courses or context.missing_at_partner):
+            return ANSWERING[other]().respond(turn)  # "and at MolenGeek?" after a question
         explained = say_organisations(turn, context)
         if say_unknown(turn, context):
             return []

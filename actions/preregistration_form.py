@@ -16,8 +16,8 @@ from actions.common import (
     payload,
     settings,
 )
+from actions.conditions import rules_of
 from actions.context import course_values, offer_courses, resolve
-from actions.eligibility import rules_of
 from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
 from bot.catalogue.resolver import month_named
 from bot.db.models import CourseSession
@@ -202,12 +202,6 @@ class ActionAskAge(AskAction):
 class ActionAskActirisRegistered(AskAction):
     action_name, slot = "action_ask_actiris_registered", "actiris_registered"
 
-    def known(self, turn: Turn) -> dict[str, Any] | None:
-        registered = known_fact(turn, "actiris_registered")
-        if registered is None:
-            return None
-        return {"value": turn.reply.text("actiris_said_yes" if registered else "actiris_said_no")}
-
     def buttons(self, reply: Reply) -> list[dict[str, str]] | None:
         return [
             *yes_no_buttons(reply),
@@ -223,12 +217,9 @@ class ActionAskPostcode(AskAction):
         return None if postcode is None else {"postcode": postcode}
 
 
-# Which fact slot holds what the person said before for a question of the form.
-FACT_OF_SLOT = {
-    "age": "fact_age",
-    "actiris_registered": "fact_actiris",
-    "postcode": "fact_postcode",
-}
+# Which fact slot holds what the person said before for a question of the form. Not Actiris:
+# "yes" to "you said you're not registered, right?" reads both ways; its question is plain.
+FACT_OF_SLOT = {"age": "fact_age", "postcode": "fact_postcode"}
 
 
 def known_fact(turn: Turn, slot: str) -> Any:
@@ -431,11 +422,6 @@ class ValidatePreregistrationForm(FormValidation):
         return self._valid(turn, "age", age) if age is not None else self._invalid(turn, "age")
 
     def validate_actiris_registered(self, turn: Turn, value: Any) -> dict[str, Any]:
-        confirmed, known = self._confirmed(turn, "actiris_registered", value)
-        if confirmed:
-            if known is None:
-                return {"actiris_registered": None}
-            return self._valid(turn, "actiris_registered", "yes" if known else "no")
         answer = value if value in ACTIRIS_ANSWERS else read_yes_no_unknown(str(value))
         if answer is None:
             return self._invalid(turn, "actiris_registered")

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import (
@@ -17,8 +17,8 @@ from actions.common import (
     payload,
     settings,
 )
+from actions.conditions import bullets, missing_facts, rules_of
 from actions.context import course_buttons, course_title
-from actions.eligibility import bullets, missing_facts, rules_of
 from actions.preregistration_form import (
     CHANGEABLE,
     PERSONAL_SLOTS,
@@ -208,13 +208,36 @@ class ActionAnswerSummary(AssistantAction):
     def respond(self, turn: Turn) -> list[EventType]:
         field, value = new_answer(turn, turn.entity("field"))
         events: list[EventType] = []
-        if field in CHANGEABLE and value is not None:
+        if field in CHANGEABLE and value is None:
+            # "The e-mail is wrong": the form asks it again, then shows the summary.
+            return [SlotSet(str(field), None), FollowupAction("preregistration_form")]
+        if field in CHANGEABLE:
             checked = checked_answer(turn, str(field), value)
             turn.tracker.slots.update(checked)
             events = [SlotSet(name, v) for name, v in checked.items()]
         elif read_yes_no_unknown(turn.text) == "yes":
             return ActionConfirmRegistration().respond(turn)
+        elif read_yes_no_unknown(turn.text) == "no":
+            say_what_to_change(turn)
+            return []
         return [*events, *ActionRegistrationSummary().respond(turn)]
+
+
+def say_what_to_change(turn: Turn) -> None:
+    turn.remember(pending="confirm")  # a typed new value answers it too
+    turn.reply.say(
+        "change_which",
+        buttons=[
+            *(
+                {
+                    "title": turn.reply.text(f"field_{name}"),
+                    "payload": payload("change_answer", field=name),
+                }
+                for name in CHANGEABLE
+            ),
+            turn.reply.button("button_cancel", "stop"),
+        ],
+    )
 
 
 class ActionChangeAnswer(AssistantAction):
@@ -234,16 +257,7 @@ class ActionChangeAnswer(AssistantAction):
                 # The form that follows has nothing left to ask: the summary comes again.
                 return [SlotSet(name, v) for name, v in checked.items()]
         if field not in CHANGEABLE:
-            turn.reply.say(
-                "change_which",
-                buttons=[
-                    {
-                        "title": turn.reply.text(f"field_{name}"),
-                        "payload": payload("change_answer", field=name),
-                    }
-                    for name in CHANGEABLE
-                ],
-            )
+            say_what_to_change(turn)
             return []
         # The rule that follows runs the form again: it asks just this one.
         return [SlotSet(str(field), None), SlotSet("prereg_blocked", None)]

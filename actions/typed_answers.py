@@ -9,7 +9,17 @@ from __future__ import annotations
 from rasa_sdk.events import EventType
 
 from actions.common import ANSWERING, Turn
-from actions.context import NAMED, resolve, say_organisations
+from actions.context import resolve, say_organisations
+from bot.reading import is_follow_up, read_aspects
+
+# The question each aspect a message asks about belongs to.
+ASPECT_QUESTIONS = {
+    "schedule": "ask_schedule",
+    "location": "ask_location",
+    "cost": "ask_cost",
+    "certificate": "ask_certificate",
+    "eligibility": "ask_eligibility",
+}
 
 
 def waiting_question(turn: Turn) -> str | None:
@@ -18,16 +28,30 @@ def waiting_question(turn: Turn) -> str | None:
     return pending if pending in ANSWERING else None
 
 
+def follow_up_question(turn: Turn) -> str | None:
+    """For "et chez BeCode ?" after a question: that question again, about what it names."""
+    last = turn.slot("last_question")
+    if last in ANSWERING and is_follow_up(turn.text) and not read_aspects(turn.text):
+        return str(last)
+    return None
+
+
 def typed_answer(turn: Turn) -> list[EventType] | None:
     """Answer the message as a reply to the conversation so far, or None when it is none."""
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return ANSWERING["confirm"]().respond(turn)
     context = resolve(turn, use_memory=False)
-    # A partner or topic alone answers "which one?"; otherwise it is a question of its own.
-    searched = ("partner_topic", "topic", "partner") if waiting else ()
-    if context.courses and context.how in (*NAMED, *searched):
-        return ANSWERING[waiting or "ask_courses"]().respond(turn)
+    aspects = read_aspects(turn.text)
+    asked = ASPECT_QUESTIONS[aspects[0]] if aspects else None
+    if context.courses or context.missing_at_partner:
+        # A partner alone is described, with its trainings.
+        alone = "ask_partners" if context.how == "partner" else "ask_courses"
+        question = waiting or follow_up_question(turn) or asked or alone
+        return ANSWERING[question]().respond(turn)
+    if asked and turn.slot("course"):
+        # "age min?", "c ou?" about the course just discussed.
+        return ANSWERING[asked]().respond(turn)
     if not turn.situation.facts.empty:
         # "nah not registered at actiris", "jai 19 ans": a check against what was said.
         return ANSWERING["ask_eligibility"]().respond(turn)

@@ -49,7 +49,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     "first_name": ("ask_first_name",),
     "contact": ("ask_contact",),
     "age": ("ask_age", "ask_age_known"),
-    "actiris": ("ask_actiris_registered", "ask_actiris_registered_known"),
+    "actiris": ("ask_actiris_registered",),
     "postcode": ("ask_postcode", "ask_postcode_known"),
     "confirm": ("summary",),
 }

@@ -59,10 +59,13 @@ def _leader(scores: dict[str, float], margin: float) -> str | None:
     return best if top - second >= margin else None
 
 
-def detect_language(text: str, *, margin: float = FIRST_MESSAGE_MARGIN) -> str | None:
+def detect_language(
+    text: str, *, margin: float = FIRST_MESSAGE_MARGIN, names: frozenset[str] = frozenset()
+) -> str | None:
     """The language of `text` when the word model finds it `margin` nats likelier than the
-    next, else None."""
-    return _leader(language_odds(text), margin)
+    next, else None. `names` are words to leave out: the catalogue's names ("Coding School",
+    "DigitalCity.brussels") say nothing of the language the person writes in."""
+    return _leader(language_odds(text, names), margin)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -93,13 +96,13 @@ def _word_model() -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     return logp, unseen
 
 
-def language_odds(text: str) -> dict[str, float]:
+def language_odds(text: str, names: frozenset[str] = frozenset()) -> dict[str, float]:
     """Log-likelihood of `text` in each language under the word model, words unknown to all
-    three left out (names, typos), relative to the best."""
+    three (and `names`) left out, relative to the best."""
     logp, unseen = _word_model()
     scores = dict.fromkeys(LANGUAGES, 0.0)
     for word in _words(text):
-        if not any(word in logp[lang] for lang in LANGUAGES):
+        if word in names or not any(word in logp[lang] for lang in LANGUAGES):
             continue
         for lang in LANGUAGES:
             scores[lang] += logp[lang].get(word, unseen[lang])
@@ -116,6 +119,15 @@ _HARD = frozenset(
 )
 
 
+def _until_a_language(words: list[str]) -> list[str]:
+    """The words up to the next language named ("french, my english is bad": "my")."""
+    names = {name for names in _SWITCH_TARGETS.values() for name in names if len(name) > 2}
+    for i, word in enumerate(words):
+        if word in names:
+            return words[:i]
+    return words
+
+
 def requested_language(text: str) -> str | None:
     """The language a person asks to continue in ("en français stp", "in English please").
 
@@ -129,7 +141,7 @@ def requested_language(text: str) -> str | None:
             for lang, names in _SWITCH_TARGETS.items():
                 if len(part) > 2 and part in names:
                     before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
-                    after = set(words[index + 1 : index + 5])
+                    after = set(_until_a_language(words[index + 1 : index + 5]))
                     if not before & _NEGATIONS and not after & _HARD:
                         named.append(lang)
     return named[-1] if named else None

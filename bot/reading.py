@@ -77,10 +77,10 @@ _YES = frozenset(
     d'accord daccord dac akkoord sure certainement evidemment tuurlijk natuurlijk zeker klopt
     correct correcte exact exacte exactement inderdaad right absolutely grave carrement vasy
     go goed prima top parfait perfect nickel affirmatif inscrit inscrite ingeschreven
-    registered""".split()
+    registered confirme confirmer confirm confirmed bevestig bevestigen juste""".split()
 )
 _YES_PHRASES = re.compile(
-    r"^(?:bien\s+sur|c'?est\s+bon|c'?est\s+ca|c'?est\s+juste|ca\s+marche|vas[\s-]y|that'?s\s+"
+    r"\b(?:bien\s+sur|c'?est\s+bon|c'?est\s+ca|c'?est\s+juste|ca\s+marche|vas[\s-]y|that'?s\s+"
     r"right|dat\s+klopt|of\s+course|je\s+suis\s+d'?accord|i\s+agree|i\s+do)\b"
 )
 _NO = frozenset("non nan nn no nope nah na nee neen niet nie ni jamais never nooit".split())
@@ -204,6 +204,8 @@ _REGISTERED = re.compile(
     r"(?:deja\s+|already\s+|al\s+|bien\s+|wel\s+)?(?:inscrit|inscrite|registered|ingeschreven)"
     r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:chez|a|aupres\s+d|at|with|bij|in)\s*"
     r"(?:l'\s*)?(?:actiris|aktiris)"
+    r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
+    r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
 )
 _ASKING = re.compile(
     r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required)\b"
@@ -339,16 +341,40 @@ _ASPECTS = {
         r"gratis|free|combien|hoeveel|euro|euros|betalen|pay)\b"
     ),
     "certificate": re.compile(
-        r"\b(?:certificat|certificate|attestation|attest|diplome|diploma|getuigschrift|"
+        r"\b(?:certificat|certificate|certif|attestation|attest|diplome|diploma|getuigschrift|"
         r"certification|certificering)\b"
     ),
+    "eligibility": re.compile(
+        r"\b(?:pour\s+qui|qui\s+peut|conditions?|requirements?|requis|prerequis|criteres|"
+        r"age\s+min(?:imum)?|min(?:imum)?\s+age|wie\s+mag|wie\s+kan|voorwaarden|vereisten|who\s+can|"
+        r"eligible|admission|toelating|toegelaten|leeftijd|how\s+old|quel\s+age|hoe\s+oud)\b"
+    ),
 }
+# A short message that continues the last question with something else: "et chez BeCode ?",
+# "and the web one?", "en bij MolenGeek?", "what about Cepegra".
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:(?:ok|oke|okay|bon|alors|euh|so|and\s+so|dus)\W+)?(?:et|and|en|what\s+about|how\s+about|"
+    r"et\s+pour|en\s+voor|ou\s+bien|or)\b"
+)
+
+
+def is_follow_up(message: str) -> bool:
+    """A message that asks the last question again about something else ("et chez BeCode ?")."""
+    text = plain(message)
+    return bool(_FOLLOW_UP.search(text)) and len(text.split()) <= 10
 
 
 def read_aspects(message: str) -> list[str]:
     """The aspects of a training a message asks about, in the order of `_ASPECTS`."""
     text = plain(message)
     asked = [name for name, pattern in _ASPECTS.items() if pattern.search(text)]
+    if (
+        "certificate" in asked
+        and "eligibility" not in asked
+        and re.search(r"\b(?:besoin|need|nodig|faut|moet|require|demande)\w*\b", text)
+    ):
+        # "Do I need a diploma?" asks who may join, not what one gets at the end.
+        asked[asked.index("certificate")] = "eligibility"
     if "où" in message.lower() and "location" not in asked:
         asked.insert(1 if "schedule" in asked else 0, "location")
     return asked

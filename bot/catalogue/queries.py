@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import LANGUAGES
+from bot.catalogue import TOPICS
 from bot.catalogue.resolver import CatalogueIndex, CourseRef, NamedRef, SessionRef, titles_of
 from bot.db.models import Course, CourseSession, Organisation, Partner, aliases_of
+from bot.i18n import topic_name
 
 _COURSE_LOADING = (
     selectinload(Course.partner),
@@ -128,4 +131,5 @@ def catalogue_index(db: Session, today: dt.date) -> CatalogueIndex:
     ]  # fmt: skip
     partners = [NamedRef(p.key, p.name, aliases_of(p)) for p in list_partners(db)]
     organisations = [NamedRef(o.key, o.name, aliases_of(o)) for o in list_organisations(db)]
-    return CatalogueIndex(courses, partners, organisations)
+    topic_names = frozenset(topic_name(t, lang) for t in TOPICS for lang in LANGUAGES)
+    return CatalogueIndex(courses, partners, organisations, topic_names)

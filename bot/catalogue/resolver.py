@@ -124,16 +124,22 @@ def _distance_at_most(a: str, b: str, limit: int) -> bool:
 
 @lru_cache(maxsize=65536)
 def similar(typed: str, known: str) -> bool:
-    """A typed word stands for a known one: the same, a typo of it, or its first 5+ letters."""
+    """A typed word stands for a known one: the same, a typo of it, or most of its beginning."""
     if typed == known:
         return True
     if known.isdigit() or typed.isdigit():
         return False
-    if len(typed) >= 5 and known.startswith(typed):
-        return True
-    if len(known) >= 5 and len(typed) >= 4:
-        return _distance_at_most(typed, known, 1 if len(known) < 9 else 2)
-    return False
+    if len(typed) >= max(5, 0.6 * len(known)) and known.startswith(typed):
+        return True  # "salesf", "cybersecu"
+    return _typo_of(typed, known)
+
+
+def _typo_of(typed: str, known: str) -> bool:
+    """One typo in a word of 5 letters or more, two from 9; never in the first letter (a
+    different first letter makes another word: "commence" is no "ecommerce")."""
+    if len(known) < 5 or len(typed) < 4 or typed[0] != known[0]:
+        return False
+    return _distance_at_most(typed, known, 1 if len(known) < 9 else 2)
 
 
 def _name_words(name: str) -> tuple[str, ...]:
@@ -232,6 +238,9 @@ class CatalogueIndex:
     courses: list[CourseRef]
     partners: list[NamedRef]
     organisations: list[NamedRef] = field(default_factory=list)
+    # Names of topics in every language ("marketing digital"): a title that is only a topic's
+    # name ("Marketing digital") asks about the topic, not about that course.
+    topic_names: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.by_key = {c.key: c for c in self.courses}
@@ -243,11 +252,39 @@ class CatalogueIndex:
             for course in self.courses
             for word in {w for title in course.titles.values() for w in _name_words(title)}
         )
+        # Titles are read without their small words ("de", "et"); aliases are chosen words,
+        # every one of which must be there ("IT certification" is not "certification").
+        generic = {tuple(words(name)) for name in self.topic_names}
         self._names = [
-            (course.key, _name_words(name), is_alias)
+            (course.key, tuple(words(name)) if is_alias else _name_words(name), is_alias)
             for course in self.courses
             for name, is_alias in course.names()
+            if is_alias or tuple(words(name)) not in generic
         ]
+        # Runs of two or more title words found in no other course ("office and internet"):
+        # a part of a title that still names one course.
+        self._parts = [
+            (course.key, run)
+            for course in self.courses
+            for title in course.titles.values()
+            for run in _distinctive_runs(_name_words(title), self._spread)
+        ]
+
+    @property
+    def name_words(self) -> frozenset[str]:
+        """Words of proper names, written the same whatever the language: partners' and
+        organisations' names, and the words a course's title has in all three languages
+        ("Coding School", "Salesforce", "AWS")."""
+        named = {
+            w
+            for ref in (*self.partners, *self.organisations)
+            for name in (ref.name, *(ref.aliases if ref in self.partners else ()))
+            for w in words(name)
+        }
+        for course in self.courses:
+            titles = [set(words(t)) for t in course.titles.values()]
+            named |= set.intersection(*titles) if titles else set()
+        return frozenset(w for w in named if len(w) > 2)
 
     # ------------------------------------------------------------------ partners
 
@@ -317,6 +354,9 @@ class CatalogueIndex:
             score = (len(name), is_alias)
             full[key] = max(full.get(key, (0, False)), score)
         if not full:
+            parts = [key for key, run in self._parts if key in allowed and _in_order(typed, run)]
+            if parts:
+                return Match(tuple(dict.fromkeys(k for k in allowed if k in parts)), "title")
             return NOTHING
         # The longest name matched wins: "Coding School : développeur web" over "Développeur web".
         best = max(length for length, _ in full.values())
@@ -372,6 +412,23 @@ class CatalogueIndex:
         return NOTHING
 
 
+def _distinctive_runs(name: tuple[str, ...], spread: Counter[str]) -> list[tuple[str, ...]]:
+    """Every run of two neighbouring words of a title that only this course uses."""
+    return [
+        (a, b) for a, b in pairwise(name) if all(spread[w] == 1 and len(w) >= 4 for w in (a, b))
+    ]
+
+
+def _in_order(typed: Sequence[str], run: Sequence[str]) -> bool:
+    """The words of `run` side by side in the message (small words between allowed)."""
+    content = [t for t in typed if t not in STOP_WORDS]
+    size = len(run)
+    return any(
+        all(similar(content[i + j], run[j]) for j in range(size))
+        for i in range(len(content) - size + 1)
+    )
+
+
 def _named(refs: Iterable[NamedRef], text: str) -> list[str]:
     """The refs whose name or an alias is written in `text`, its words side by side (typos
     allowed in words of 5 letters or more: "bf" is no typo of "be")."""
@@ -386,16 +443,14 @@ def _named(refs: Iterable[NamedRef], text: str) -> list[str]:
 
 
 def _same_word(typed: str, known: str) -> bool:
-    return typed == known if len(known) < 5 else similar(typed, known)
+    return typed == known or _typo_of(typed, known)
 
 
 def _written(typed: Sequence[str], name: Sequence[str]) -> bool:
     if not name:
         return False
     joined = "".join(name)
-    if len(name) > 1 and any(
-        t == joined or _distance_at_most(t, joined, 1 if len(joined) < 9 else 2) for t in typed
-    ):
+    if len(name) > 1 and any(_same_word(t, joined) for t in typed):
         return True  # "digitalcity" for "Digital City"
     size = len(name)
     return any(

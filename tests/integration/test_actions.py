@@ -207,7 +207,8 @@ def test_a_question_without_any_course_narrows_the_choice_first(db):
 
 def test_a_question_fitting_a_few_courses_asks_which_with_one_button_each(db):
     messages, texts, _ = run(
-        ActionCertificate(), tracker("certificate?", entities=[("course_topic", "cloud")], lang="en")
+        ActionCertificate(),
+        tracker("certificate?", entities=[("course_topic", "cloud")], lang="en"),
     )
     assert texts == text("which_course", "en")
     assert [b["payload"] for b in messages[0]["buttons"]] == [
@@ -346,15 +347,21 @@ def fallback_tracker(ranking, *, previous_intent=None, lang="en", entities=()):
 
 def test_first_miss_offers_the_two_likeliest_topics(db):
     ranking = [("nlu_fallback", 0.3), ("ask_cost", 0.25), ("ask_schedule", 0.2), ("greet", 0.1)]
-    messages, texts, _ = run(
-        ActionFallback(), fallback_tracker(ranking, lang="fr", entities=[("partner", "becode")])
-    )
+    messages, texts, _ = run(ActionFallback(), fallback_tracker(ranking, lang="fr"))
     assert texts == text("did_you_mean", "fr")
     assert [b["title"] for b in messages[0]["buttons"]] == [
         text("intent_ask_cost", "fr"),
         text("intent_ask_schedule", "fr"),
     ]
-    assert messages[0]["buttons"][0]["payload"] == '/ask_cost{"partner":"becode"}'
+    assert messages[0]["buttons"][0]["payload"] == "/ask_cost"
+
+
+def test_a_miss_that_names_a_partner_is_answered_about_it(db):
+    ranking = [("nlu_fallback", 0.3), ("ask_cost", 0.25), ("ask_schedule", 0.2)]
+    _, texts, _ = run(
+        ActionFallback(), fallback_tracker(ranking, lang="fr", entities=[("partner", "becode")])
+    )
+    assert "Développeur web (BeCode" in texts and text("did_you_mean", "fr") not in texts
 
 
 def test_second_miss_in_a_row_points_to_a_person(db):

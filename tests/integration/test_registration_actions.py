@@ -116,7 +116,9 @@ def test_the_form_asks_for_a_session_with_buttons(db, session_key):
     assert f'/preregister{{"session":"{session_key}"}}' in payloads
     messages, _, _ = run(ActionAskSession(), tracker("sign me up"))
     assert messages[0]["text"] == text("which_course_narrow", "en", count=17)
-    assert all(b["payload"].startswith('/preregister{"course_topic":') for b in messages[0]["buttons"])
+    assert all(
+        b["payload"].startswith('/preregister{"course_topic":') for b in messages[0]["buttons"]
+    )
     assert len(messages[0]["buttons"]) <= 8
 
 
@@ -231,7 +233,20 @@ def test_changing_one_answer_forgets_just_that_one(db, session_key):
     assert SlotSet("first_name", None) not in events
     messages, _, _ = run(ActionChangeAnswer(), tracker(slots=filled(session_key)))
     assert messages[0]["text"] == text("change_which", "en")
-    assert len(messages[0]["buttons"]) == 5
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert len(payloads) == 6 and payloads[-1] == "/stop", "five answers, or cancel"
+
+
+def test_a_new_value_in_the_same_message_changes_it_at_once(db, session_key):
+    _, _, events = run(
+        ActionChangeAnswer(),
+        tracker(
+            "my number is wrong, it's 0470 98 76 54",
+            entities=[("field", "contact")],
+            slots=filled(session_key),
+        ),
+    )
+    assert SlotSet("contact", "+32470987654") in events
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])
