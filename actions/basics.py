@@ -39,7 +39,16 @@ class StaticReplyAction(AssistantAction):
 
 
 class ActionGreet(StaticReplyAction):
+    """Hello, and the answer to a question asked in the same message ("hi, where is BeCode?")."""
+
     action_name, message_key, with_buttons = "action_greet", "greet", True
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        answered = typed_answer(turn)
+        if answered is None:
+            return super().respond(turn)
+        turn.reply.messages.insert(0, {"text": turn.reply.text("greet"), "buttons": []})
+        return answered
 
 
 class ActionHelp(StaticReplyAction):
@@ -50,11 +59,23 @@ class ActionBotChallenge(StaticReplyAction):
     action_name, message_key = "action_bot_challenge", "bot_challenge"
 
 
-class ActionGoodbye(StaticReplyAction):
+class ClosingReply(StaticReplyAction):
+    """Thanks or goodbye; at a pre-registration's summary, a closing word ("ok now it's good",
+    "merci c'est bon") confirms it rather than leaving it unsent."""
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        if turn.slot("pending") == "confirm":
+            answered = typed_answer(turn)
+            if answered is not None:
+                return answered
+        return super().respond(turn)
+
+
+class ActionGoodbye(ClosingReply):
     action_name, message_key = "action_goodbye", "goodbye"
 
 
-class ActionThank(StaticReplyAction):
+class ActionThank(ClosingReply):
     action_name, message_key = "action_thank", "thank"
 
 

@@ -217,6 +217,12 @@ class Turn:
     def text(self) -> str:
         return str(self.tracker.latest_message.get("text") or "")
 
+    @property
+    def intent(self) -> str | None:
+        """What the engine read this message as."""
+        intent = self.tracker.latest_message.get("intent") or {}
+        return str(intent["name"]) if intent.get("name") else None
+
 
 def as_int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -26,11 +26,13 @@ from bot.i18n import format_date, topic_name
 from bot.reading import is_follow_up, plain
 
 # Words that point back at the partner just talked about ("do they have cloud?").
-_THEM = re.compile(r"\b(?:they|them|their|ils|eux|elles|leur|leurs|zij|hun|hen|daar|la-bas)\b")
+_THEM = re.compile(
+    r"\b(?:they|them|their|ils|eux|elles|leur|leurs|ze|zij|hun|hen|daar|la-bas|chez\s+eux|bij\s+hen)\b"
+)
 # A choice offers at most this many buttons; more, and a narrowing question comes first.
 MAX_BUTTONS = 8
 # How the resolver named courses on purpose (not just a partner or a topic, which are searches).
-NAMED = ("button", "title", "alias", "rank", "month")
+NAMED = ("button", "title", "alias", "rank", "month", "format")
 
 
 @dataclass
@@ -79,8 +81,8 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
         return context
     partners = [partner_key] if partner_key else index.partners_named(turn.text)
     focus = get_course(turn.db, turn.slot("course") or "")
-    if not partners and context.topic and _THEM.search(plain(turn.text)):
-        # "Do they also have cloud?": the partner talked about.
+    if not partners and _THEM.search(plain(turn.text)):
+        # "Do they also have cloud?", "what do they offer?": the partner talked about.
         remembered = turn.slot("partner") or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
     if partners and not context.topic and is_follow_up(turn.text):

@@ -93,6 +93,11 @@ class ActionCourses(AssistantAction):
             return []
         else:
             intro = turn.reply.text("courses_found", what=describe_what(turn, context))
+        if context.partner and "location" in read_aspects(turn.text):
+            # "Where is BeCode and what do they offer?"
+            turn.reply.say(
+                "location_partner", name=context.partner.name, address=context.partner.address
+            )
         list_courses(turn, context, intro, "ask_schedule")
         return remember(turn, context)
 
@@ -208,6 +213,9 @@ class CourseFactAction(AssistantAction):
     aspect = ""
 
     def respond(self, turn: Turn) -> list[EventType]:
+        other = follow_up_question(turn)
+        if other not in (None, self.intent):
+            return ANSWERING[str(other)]().respond(turn)  # "and the e-commerce one?"
         context = resolve(turn)
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)

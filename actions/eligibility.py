@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions.common import AssistantAction, Turn
+from actions.common import ANSWERING, AssistantAction, Turn
 from actions.conditions import say_verdicts, say_what_fits
 from actions.context import resolve, say_organisations, say_unknown
 from actions.courses import answer_aspects, ask_which_course, remember
+from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import search_courses
 from bot.reading import read_aspects
 
@@ -19,6 +20,9 @@ class ActionEligibility(AssistantAction):
     action_name, intent = "action_eligibility", "ask_eligibility"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        other = follow_up_question(turn)
+        if other not in (None, self.intent):
+            return ANSWERING[str(other)]().respond(turn)  # "and the e-commerce one?"
         context = resolve(turn)
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)

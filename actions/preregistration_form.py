@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from actions.common import (
     AssistantAction,
@@ -83,7 +83,7 @@ class ActionStartPreregistration(AssistantAction):
     action_name = "action_start_preregistration"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        events = reset_form()
+        events = [*reset_form(), *self.then_the_form(turn)]
         turn.remember(course_choices=None, session_choices=None)
         if turn.entity("session"):
             return events  # filled from the button's entity, checked by the form
@@ -95,6 +95,12 @@ class ActionStartPreregistration(AssistantAction):
             return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
         return [*events, SlotSet("course", course.key), *choose_session(turn, course.key)]
+
+    def then_the_form(self, turn: Turn) -> list[EventType]:
+        """The rule for "I want to sign up" runs the form next; when another action started
+        this one (a sign-up the engine read as something else), it asks for the form itself."""
+        intent = (turn.tracker.latest_message.get("intent") or {}).get("name")
+        return [] if intent == "preregister" else [FollowupAction("preregistration_form")]
 
 
 def choose_session(turn: Turn, course: str, among: list[str] | None = None) -> list[EventType]:
@@ -378,9 +384,9 @@ class ValidatePreregistrationForm(FormValidation):
         candidates when it named several, saying so when it named none."""
         if candidates:
             turn.remember(course_choices=list(candidates))
-        else:
-            turn.reply.say("course_not_found")
-        return [SlotSet("session", None)]
+            return [SlotSet("session", None)]
+        # Nothing named: counted as a failed answer, so a second one offers a person.
+        return [SlotSet(name, value) for name, value in self._invalid(turn, "session").items()]
 
     def validate_data_consent(self, turn: Turn, value: Any) -> dict[str, Any]:
         if isinstance(value, bool):

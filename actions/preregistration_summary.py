@@ -180,14 +180,25 @@ def new_answer(turn: Turn, field: str | None) -> tuple[str | None, Any]:
     """The answer to change and its new value when the message gives one ("my number is
     wrong, it's 0470 98 76 54"): (field, value), (field, None) to ask it again, or (None, None)."""
     text = turn.text
-    readers: dict[str, Any] = {
-        "contact": find_contact(text),
-        "postcode": read_postcode(text) if re.search(r"\b[1-9]\d{3}\b", text) else None,
-        "age": read_age(text, turn.today.year) if turn.situation.age is not None else None,
-    }
     if field in CHANGEABLE:
-        return field, readers.get(field)
-    given = [(name, value) for name, value in readers.items() if value is not None]
+        # The answer is named: read its value generously.
+        readers: dict[str, Any] = {
+            "contact": find_contact(text),
+            "postcode": read_postcode(text),
+            "age": read_age(text, turn.today.year),
+            "actiris_registered": read_yes_no_unknown(text),
+            "first_name": None,
+        }
+        return field, readers.get(str(field))
+    given = [
+        (name, value)
+        for name, value in (
+            ("contact", find_contact(text)),
+            ("postcode", read_postcode(text) if re.search(r"\b[1-9]\d{3}\b", text) else None),
+            ("age", turn.situation.age),
+        )
+        if value is not None
+    ]
     return given[0] if len(given) == 1 else (None, None)
 
 
@@ -215,7 +226,7 @@ class ActionAnswerSummary(AssistantAction):
             checked = checked_answer(turn, str(field), value)
             turn.tracker.slots.update(checked)
             events = [SlotSet(name, v) for name, v in checked.items()]
-        elif read_yes_no_unknown(turn.text) == "yes":
+        elif read_yes_no_unknown(turn.text) == "yes" or turn.intent in ("thank", "goodbye"):
             return ActionConfirmRegistration().respond(turn)
         elif read_yes_no_unknown(turn.text) == "no":
             say_what_to_change(turn)

@@ -6,11 +6,11 @@ yes/no, bare values) ask here first."""
 
 from __future__ import annotations
 
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, Turn
 from actions.context import resolve, say_organisations
-from bot.reading import is_follow_up, read_aspects
+from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
 
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
@@ -41,6 +41,9 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return ANSWERING["confirm"]().respond(turn)
+    if wants_to_sign_up(turn.text):
+        # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
+        return [FollowupAction("action_start_preregistration")]
     context = resolve(turn, use_memory=False)
     aspects = read_aspects(turn.text)
     asked = ASPECT_QUESTIONS[aspects[0]] if aspects else None

@@ -63,7 +63,7 @@ DEAD_ENDS = ("did_you_mean", "fallback", "second_miss")
 # reply goes nowhere.
 REFUSALS = (
     "invalid_data_consent", "invalid_first_name", "invalid_contact", "invalid_age",
-    "invalid_actiris_registered", "invalid_postcode", "invalid_twice", "course_not_found",
+    "invalid_actiris_registered", "invalid_postcode", "invalid_twice", "invalid_session",
     "session_not_found", "no_session_in_month", "session_gone",
 )  # fmt: skip
 DECLINES = ("out_of_scope", "did_you_mean", "fallback", "second_miss")
@@ -248,8 +248,13 @@ async def run_conversation(
             turn, messages, body.get("language"), current, previous_question, catalogue
         )
         result.turns.append(TurnResult(turn["user"], not problems, dead, problems, reply))
-        # A question is a message with buttons or a "?": the one a person answers next.
-        asked = [m for m in messages if m["buttons"] or "?" in m["text"]]
+        # A question ends in "?", or is a prompt with choices (ending in ":"): what the person
+        # answers next.
+        asked = [
+            m
+            for m in messages
+            if "?" in m["text"] or (m["buttons"] and m["text"].rstrip().endswith(":"))
+        ]
         previous_question = asked[-1] if asked else None
     return result
 

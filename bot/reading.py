@@ -193,10 +193,10 @@ _POSTCODE = re.compile(r"\b([1-9]\d{3})\b")
 _POSTCODE_CUE = re.compile(r"\b(?:code\s+postal|postcode|zip|cp|postnummer)\b")
 _LOOKS_LIKE_A_YEAR = range(1950, 2036)
 _NOT_ACTIRIS = re.compile(
-    r"(?:pas|plus|jamais|non|not|niet|geen|nog\s+niet|no|nah|nope)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
+    r"(?:pas|plus|jamais|non|not|niet|nie|ni|geen|nog\s+niet|no|nah|nope)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
     r"|(?:actiris|aktiris)\b[^.?!]{0,25}\b(?:non|pas|niet|not|no|nope|nee)\b"
     r"|\b(?:sans|without|zonder)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
-    r"|\b(?:pas|not|niet|nog\s+niet|never|jamais)\s+(?:encore\s+|yet\s+|meer\s+)?"
+    r"|\b(?:pas|not|niet|nie|nog\s+niet|never|jamais)\s+(?:encore\s+|yet\s+|meer\s+)?"
     r"(?:inscrit|inscrite|registered|ingeschreven)\b"
 )
 _REGISTERED = re.compile(
@@ -358,10 +358,21 @@ _FOLLOW_UP = re.compile(
 )
 
 
+_QUESTION_WORDS = re.compile(
+    r"\b(?:quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|comment|what|which|"
+    r"how|wat|welke|hoe|waarom|why|pourquoi)\b"
+)
+
+
 def is_follow_up(message: str) -> bool:
-    """A message that asks the last question again about something else ("et chez BeCode ?")."""
+    """A short message that asks the last question again about something else ("et chez
+    BeCode ?", "and the web one?"), not a question of its own ("and which ones are cloud?")."""
     text = plain(message)
-    return bool(_FOLLOW_UP.search(text)) and len(text.split()) <= 10
+    return (
+        bool(_FOLLOW_UP.search(text))
+        and not _QUESTION_WORDS.search(text)
+        and len(text.split()) <= 12
+    )
 
 
 def read_aspects(message: str) -> list[str]:
@@ -378,3 +389,17 @@ def read_aspects(message: str) -> list[str]:
     if "où" in message.lower() and "location" not in asked:
         asked.insert(1 if "schedule" in asked else 0, "location")
     return asked
+
+
+_SIGN_UP = re.compile(
+    r"\b(?:m'?inscrire|inscris[\s-]*moi|inscrivez[\s-]*moi|je\s+m'?inscris|je\s+veux\s+m'?inscrire|"
+    r"sign\s+(?:me\s+)?up|register\s+me|put\s+me\s+(?:down|in)|enrol(?:l)?\s+me|postuler|"
+    r"schrijf\s+(?:me|mij)\s+in|inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
+    r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
+)
+
+
+def wants_to_sign_up(message: str) -> bool:
+    """The message asks to be pre-registered ("inscris-moi pour celle de mars", "I'll take the
+    June one", "schrijf me in"), whatever else it says."""
+    return bool(_SIGN_UP.search(plain(message)))

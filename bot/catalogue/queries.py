@@ -126,6 +126,7 @@ def catalogue_index(db: Session, today: dt.date) -> CatalogueIndex:
                            s.end_time)
                 for s in open_sessions(c, today)
             ),
+            format=c.format,
         )
         for c in search_courses(db, today)
     ]  # fmt: skip

@@ -43,6 +43,11 @@ MONTH_CUES = frozenset(
     "in of from en de du van vanaf from starting start starts begint commence debut the la le het "
     "die celle celui one mois month maand session sessie".split()
 )
+# Words asking for a training one follows from home ("celle en ligne", "from home").
+ONLINE = re.compile(
+    r"\b(?:online|en\s+ligne|a\s+distance|from\s+home|de\s+chez\s+moi|de\s+la\s+maison|"
+    r"(?:van\s+)?thuis|remote|op\s+afstand)\b"
+)
 # A month after these words is in the past ("inscrit depuis septembre"), not a session.
 PAST_MONTH_CUES = frozenset("depuis since sinds sedert".split())
 ORDINALS: dict[str, int] = {
@@ -56,6 +61,8 @@ ORDINALS: dict[str, int] = {
     "sixieme": 6, "6eme": 6, "sixth": 6, "6th": 6, "zesde": 6,
     "septieme": 7, "seventh": 7, "zevende": 7, "huitieme": 8, "eighth": 8, "achtste": 8,
     "dernier": -1, "derniere": -1, "last": -1, "laatste": -1, "final": -1,
+    # The middle one of three: rank 0 stands for it.
+    "milieu": 0, "middle": 0, "middelste": 0,
 }  # fmt: skip
 NUMBER_WORDS: dict[str, int] = {
     "un": 1, "une": 1, "one": 1, "een": 1, "deux": 2, "two": 2, "twee": 2, "trois": 3,
@@ -188,6 +195,7 @@ class CourseRef:
     aliases: tuple[str, ...]
     # Sessions still open for pre-registration, soonest first.
     sessions: tuple[SessionRef, ...] = ()
+    format: str = "on_site"
 
     def names(self) -> list[tuple[str, bool]]:
         """Every name of the course, each with whether it is an alias."""
@@ -207,8 +215,8 @@ class NamedRef:
 
 @dataclass(frozen=True)
 class Match:
-    """What a message points at: keys that fit, best first, and how they were found
-    (`title`, `alias`, `rank`, `month`, `date`, `weekday`, `part_of_day`, `other`,
+    """What a message points at: keys that fit, best first, and how they were found (`title`,
+    `alias`, `rank`, `month`, `date`, `weekday`, `part_of_day`, `other`, `format`,
     `partner_topic`, `partner`, `topic`; `elsewhere`: named, but not at the partner named), or
     nothing. A `how` with no keys says what was looked for and not found ("no session in April",
     "this partner has no such training")."""
@@ -330,6 +338,11 @@ class CatalogueIndex:
             ]
             if in_month and len(in_month) < len(pool):
                 return Match(tuple(in_month), "month")
+        if ONLINE.search(plain(text)):
+            pool = shown_allowed or allowed_keys
+            online = [k for k in pool if self.by_key[k].format in ("online", "blended")]
+            if online and len(online) < len(pool):
+                return Match(tuple(online), "format")
         if partners or topic:
             how = "partner_topic" if partners and topic else ("partner" if partners else "topic")
             return Match(tuple(allowed_keys), how)
@@ -344,12 +357,8 @@ class CatalogueIndex:
     def _by_name(self, typed: Sequence[str], allowed: Sequence[str]) -> Match:
         full: dict[str, tuple[int, bool]] = {}
         for key, name, is_alias in self._names:
+            # Every word of a title or alias (a title shared by two courses names both).
             if key not in allowed or not _contains(typed, name):
-                continue
-            # A title of generic words only ("Développeur web") needs them all; one word
-            # shared by several courses ("cloud") does not name a course.
-            distinctive = is_alias or len(name) > 1 or self._spread[name[0]] == 1
-            if not distinctive:
                 continue
             score = (len(name), is_alias)
             full[key] = max(full.get(key, (0, False)), score)
@@ -467,6 +476,9 @@ def pick_rank(typed: Sequence[str], keys: Sequence[str]) -> str | None:
     for i, word in enumerate(typed):
         if word in ORDINALS:
             rank = ORDINALS[word]
+            if rank == 0 and len(keys) % 2 == 0:
+                rank = None  # no middle one in an even list
+                continue
         elif word in SOONEST:
             rank = 1
         elif word in LATEST and len(keys) > 1:
@@ -481,6 +493,8 @@ def pick_rank(typed: Sequence[str], keys: Sequence[str]) -> str | None:
             rank = NUMBER_WORDS[word]
         if rank is not None:
             break
+    if rank == 0 and len(keys) % 2 == 1:
+        return keys[len(keys) // 2]
     if rank is None or rank == 0 or rank > len(keys):
         return None
     return keys[rank - 1] if rank > 0 else keys[-1]

@@ -421,5 +421,5 @@ def test_a_bare_age_nobody_asked_for_gets_the_fallback_ladder(db):
     ],
 )
 def test_a_message_clearly_in_another_language_switches(db, message, slot, expected):
-    _, texts, _ = run(ActionGreet(), tracker(message, slots={"language": slot}))
-    assert texts == text("greet", expected)
+    messages, _, _ = run(ActionGreet(), tracker(message, slots={"language": slot}))
+    assert messages[0]["text"] == text("greet", expected)

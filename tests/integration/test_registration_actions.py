@@ -132,7 +132,8 @@ def test_a_course_button_at_the_session_question_narrows_the_choice(db, today):
     result, _, _ = validate("session", "molengeek-coding-school", {})
     assert result == {"session": None, "course": "molengeek-coding-school"}
     result, texts, _ = validate("session", "no-such-session", {})
-    assert result == {"session": None} and texts == text("course_not_found", "en")
+    assert result["session"] is None and texts == text("invalid_session", "en")
+    assert result["failures"] == 1, "a second miss offers a person"
 
 
 @pytest.mark.parametrize(
