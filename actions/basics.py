@@ -3,6 +3,8 @@ values nobody asked for, language changes and requests for a person."""
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
@@ -14,6 +16,7 @@ from bot import LANGUAGES
 from bot.catalogue.queries import list_partners
 from bot.i18n import has_text
 from bot.language import requested_language
+from bot.reading import plain
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -151,12 +154,24 @@ def missed_before(tracker: Tracker) -> bool:
     return previous.get("name") == "nlu_fallback"
 
 
+# Words for a person: without one, "qui peut y aller ?" asks who may join, not for a person.
+_A_PERSON = re.compile(
+    r"\b(?:conseill\w*|counsel+or\w*|advisor|adviseur|begeleider\w*|humain|human|person\w*|"
+    r"mens|iemand|quelqu'?un|someone|somebody|agent|medewerker|real|vrai|echte|parler|talk|praten|"
+    r"spreken|bellen|call|appeler)\b"
+)
+
+
 class ActionAskHuman(AssistantAction):
     """Until counsellors can take over here, give the partners' own contacts."""
 
     action_name = "action_ask_human"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        if not _A_PERSON.search(plain(turn.text)) and not turn.text.startswith("/"):
+            answered = typed_answer(turn)
+            if answered is not None:
+                return answered
         contacts = "\n".join(f"• {p.name}: {p.contact}" for p in list_partners(turn.db))
         turn.reply.say_text(f"{turn.reply.text('human')}\n{contacts}")
         return []

@@ -8,7 +8,6 @@ from typing import Any
 
 from actions.common import Turn
 from actions.context import (
-    course_buttons,
     course_title,
     course_values,
     offer_courses,
@@ -83,8 +82,11 @@ def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:
     return list(dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in rules))
 
 
-def say_verdicts(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
-    """One line per course, for a question about several ("can I do BeCode?")."""
+def say_verdicts(
+    turn: Turn, courses: list[Course], facts: PersonFacts, intent: str = "ask_eligibility"
+) -> None:
+    """One line per course, for a question about several ("can I do BeCode?") or a list for a
+    person whose facts are known; buttons ask `intent` of each."""
     lines = [turn.reply.text("verdict_summary")]
     for course in courses:
         title = course_title(course, turn.lang)
@@ -98,8 +100,7 @@ def say_verdicts(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:
             missing = ", ".join(missing_facts(turn, verdict.unknown))
             lines.append(turn.reply.text("verdict_line_unsure", title=title, missing=missing))
     turn.reply.say_text("\n".join(lines))
-    turn.remember(shown_courses=[c.key for c in courses])
-    turn.reply.say("verdict_summary_next", buttons=course_buttons(turn, courses, "ask_eligibility"))
+    offer_courses(turn, courses, intent, "verdict_summary_next")
 
 
 def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None:

@@ -59,9 +59,10 @@ class CourseContext:
         return self.how in NAMED
 
 
-def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
+def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False) -> CourseContext:
     """Courses matching this message; when it names none, those of the conversation so far
-    (`use_memory`), so "and where is it?" follows the previous answer."""
+    (`use_memory`), so "and where is it?" follows the previous answer. With `about_partner`
+    (a question about what a partner offers), "they" is the partner of the course in focus."""
     context = CourseContext(topic=turn.entity("course_topic"))
     button_course = turn.entity("course")
     if button_course:
@@ -81,8 +82,10 @@ def resolve(turn: Turn, *, use_memory: bool = True) -> CourseContext:
         return context
     partners = [partner_key] if partner_key else index.partners_named(turn.text)
     focus = get_course(turn.db, turn.slot("course") or "")
-    if not partners and _THEM.search(plain(turn.text)):
-        # "Do they also have cloud?", "what do they offer?": the partner talked about.
+    pointing = about_partner or context.topic or focus is None
+    if not partners and pointing and _THEM.search(plain(turn.text)):
+        # "Do they also have cloud?", "what do they offer?": the partner talked about (a
+        # course in focus is more precise: "where is it there?" is about it).
         remembered = turn.slot("partner") or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
     if partners and not context.topic and is_follow_up(turn.text):

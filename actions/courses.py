@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, AssistantAction, Turn
-from actions.conditions import say_eligibility
+from actions.conditions import say_eligibility, say_verdicts
 from actions.context import (
     CourseContext,
     course_line,
@@ -26,7 +26,7 @@ from actions.typed_answers import follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, topic_name
-from bot.reading import read_aspects
+from bot.reading import read_aspects, wants_to_sign_up
 
 MAX_SESSIONS_SHOWN = 3
 
@@ -59,6 +59,10 @@ def describe_what(turn: Turn, context: CourseContext) -> str:
 
 
 def list_courses(turn: Turn, context: CourseContext, intro: str, intent: str) -> None:
+    """The courses, one line each; for a person who told about themselves, whether each fits."""
+    if not turn.facts.empty:
+        say_verdicts(turn, context.courses, turn.facts, intent)
+        return
     turn.reply.say_text("\n".join([intro] + [course_line(turn, c) for c in context.courses]))
     offer_courses(turn, context.courses, intent, "pick_course")
 
@@ -67,8 +71,10 @@ class ActionCourses(AssistantAction):
     action_name, intent = "action_courses", "ask_courses"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        context = resolve(turn, use_memory=False)
-        other = waiting_question(turn) if context.named_courses else follow_up_question(turn)
+        context = resolve(turn, use_memory=False, about_partner=True)
+        other = (waiting_question(turn) if context.named_courses else None) or follow_up_question(
+            turn
+        )
         if other not in (None, self.intent):
             # A course typed in answer to "which one?" of another question, or "and at
             # BeCode?" after one.
@@ -188,12 +194,17 @@ def say_certificate(turn: Turn, course: Course) -> None:
         turn.reply.say("no_certificate_info", contact=course.partner.contact, **values)
 
 
+def say_duration(turn: Turn, course: Course) -> None:
+    turn.reply.say("duration", weeks=course.duration_weeks, **course_values(turn, course))
+
+
 ASPECTS: dict[str, Callable[[Turn, Course], None]] = {
     "schedule": say_schedule,
     "location": say_location,
     "cost": say_cost,
     "certificate": say_certificate,
     "eligibility": say_eligibility,
+    "duration": say_duration,
 }
 
 
@@ -222,6 +233,8 @@ class CourseFactAction(AssistantAction):
         if say_unknown(turn, context):
             return []
         if len(context.courses) == 1:
+            if wants_to_sign_up(turn.text):
+                return [FollowupAction("action_start_preregistration")]
             asked = [self.aspect, *read_aspects(turn.text)]
             return answer_aspects(turn, context.courses[0], asked)
         return self.several(turn, context)

@@ -3,7 +3,7 @@ what the person said (in this message or earlier), or which trainings fit them."
 
 from __future__ import annotations
 
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, AssistantAction, Turn
 from actions.conditions import say_verdicts, say_what_fits
@@ -11,7 +11,7 @@ from actions.context import resolve, say_organisations, say_unknown
 from actions.courses import answer_aspects, ask_which_course, remember
 from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import search_courses
-from bot.reading import read_aspects
+from bot.reading import read_aspects, wants_to_sign_up
 
 MAX_COURSES_CHECKED = 8
 
@@ -42,6 +42,9 @@ class ActionEligibility(AssistantAction):
         if len(context.courses) > 1:
             say_verdicts(turn, context.courses, facts)
             return remember(turn, context)
+        if wants_to_sign_up(turn.text):
+            # "I'm 24, at Actiris, sign me up for X": the facts will fill the form.
+            return [FollowupAction("action_start_preregistration")]
         # Anything else asked of the course in the same message ("and is it free?").
         others = [a for a in read_aspects(turn.text) if a != "eligibility"]
         return answer_aspects(turn, context.courses[0], ["eligibility", *others])

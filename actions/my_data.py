@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.common import (
+    ANSWERING,
     CONTEXT_SLOTS,
     FACT_SLOTS,
     AssistantAction,
@@ -71,6 +72,9 @@ class ActionCheckRegistration(AssistantAction):
         registrations = of_conversation(turn.db, turn.tracker.sender_id)
         if not registrations:
             found = found_by_reference(turn)
+            if found is None and turn.slot("last_question") == "ask_eligibility":
+                # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
+                return ANSWERING["ask_eligibility"]().respond(turn)
             if found is None:
                 turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
                 return []

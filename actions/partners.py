@@ -6,6 +6,7 @@ from __future__ import annotations
 from rasa_sdk.events import EventType
 
 from actions.common import ANSWERING, AssistantAction, Turn, payload
+from actions.conditions import say_verdicts
 from actions.context import (
     course_line,
     offer_courses,
@@ -23,7 +24,7 @@ class ActionPartners(AssistantAction):
     action_name, intent = "action_partners", "ask_partners"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        context = resolve(turn, use_memory=False)
+        context = resolve(turn, use_memory=False, about_partner=True)
         other = follow_up_question(turn)
         if other not in (None, self.intent) and (context.courses or context.missing_at_partner):
             return ANSWERING[other]().respond(turn)  # "and at MolenGeek?" after a question
@@ -60,7 +61,10 @@ class ActionPartners(AssistantAction):
             website=partner.website,
             contact=partner.contact,
         )
-        if partner.courses:
+        if partner.courses and not turn.facts.empty:
+            # Someone who told about themselves: whether each training fits them.
+            say_verdicts(turn, list(partner.courses), turn.facts, "ask_schedule")
+        elif partner.courses:
             lines = [turn.reply.text("partner_others", partner=partner.name)]
             lines += [course_line(turn, c) for c in partner.courses]
             turn.reply.say_text("\n".join(lines))

@@ -14,6 +14,7 @@ from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
 
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
+    "duration": "ask_schedule",
     "schedule": "ask_schedule",
     "location": "ask_location",
     "cost": "ask_cost",
@@ -45,8 +46,13 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
     context = resolve(turn, use_memory=False)
+    if context.organisations and not context.courses and not context.partner:
+        say_organisations(turn, context)  # "en het OCMW?"
+        return []
     aspects = read_aspects(turn.text)
-    asked = ASPECT_QUESTIONS[aspects[0]] if aspects else None
+    asked = ASPECT_QUESTIONS.get(aspects[0]) if aspects else None
+    if asked is None and not turn.situation.facts.empty:
+        asked = "ask_eligibility"  # "j'habite à Wavre, je cherche une formation e-commerce"
     if context.courses or context.missing_at_partner:
         # A partner alone is described, with its trainings.
         alone = "ask_partners" if context.how == "partner" else "ask_courses"

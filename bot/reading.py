@@ -77,10 +77,11 @@ _YES = frozenset(
     d'accord daccord dac akkoord sure certainement evidemment tuurlijk natuurlijk zeker klopt
     correct correcte exact exacte exactement inderdaad right absolutely grave carrement vasy
     go goed prima top parfait perfect nickel affirmatif inscrit inscrite ingeschreven
-    registered confirme confirmer confirm confirmed bevestig bevestigen juste""".split()
+    registered confirme confirmer confirm confirmed bevestig bevestigen juste oki okido okidoki
+    cbon parfaitement""".split()
 )
 _YES_PHRASES = re.compile(
-    r"\b(?:bien\s+sur|c'?est\s+bon|c'?est\s+ca|c'?est\s+juste|ca\s+marche|vas[\s-]y|that'?s\s+"
+    r"\b(?:bien\s+sur|c'?est\s+bon|c\s+bon|c'?est\s+ca|c'?est\s+juste|ca\s+marche|vas[\s-]y|that'?s\s+"
     r"right|dat\s+klopt|of\s+course|je\s+suis\s+d'?accord|i\s+agree|i\s+do)\b"
 )
 _NO = frozenset("non nan nn no nope nah na nee neen niet nie ni jamais never nooit".split())
@@ -174,6 +175,11 @@ def facts_from_answers(age: object, actiris: object, postcode: object) -> Person
 _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:ans|an|jaar|jr|years?|yrs?|yo|y/o)\b"),
     re.compile(r"\b(?:j'?\s?ai|jai|ik\s+ben|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"),
+    # A young person "of 24": "een jongeman van 24", "un jeune de 19", "a young man of 20".
+    re.compile(
+        r"\b(?:jongeman|jongen|meisje|jongere|jeune|garcon|fille|young\s+(?:man|woman|person)|"
+        r"boy|girl)\s+(?:van|de|d'|of)\s+(\d{2})\b"
+    ),
     # Someone else's age: "my son is 17", "elle a 16", "ze is 18", "she's 19".
     re.compile(
         r"\b(?:fils|fille|frere|soeur|cousin|cousine|son|daughter|brother|sister|kid|child|zoon|"
@@ -202,7 +208,7 @@ _NOT_ACTIRIS = re.compile(
 _REGISTERED = re.compile(
     r"\b(?:je\s+suis|jsuis|j\s+suis|chui|suis|i\s+am|i'?m|im|ik\s+ben|k\s*ben|ben)\s+"
     r"(?:deja\s+|already\s+|al\s+|bien\s+|wel\s+)?(?:inscrit|inscrite|registered|ingeschreven)"
-    r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:chez|a|aupres\s+d|at|with|bij|in)\s*"
+    r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:is\s+|est\s+)?(?:chez|a|aupres\s+d|at|with|bij|in)\s*"
     r"(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
@@ -343,6 +349,10 @@ _ASPECTS = {
     "certificate": re.compile(
         r"\b(?:certificat|certificate|certif|attestation|attest|diplome|diploma|getuigschrift|"
         r"certification|certificering)\b"
+    ),
+    "duration": re.compile(
+        r"\b(?:hoe\s+lang|how\s+long|combien\s+de\s+temps|duree|dure|duur|duurt|lasts?|weeks?|"
+        r"semaines|weken|mois|months|maanden)\b"
     ),
     "eligibility": re.compile(
         r"\b(?:pour\s+qui|qui\s+peut|conditions?|requirements?|requis|prerequis|criteres|"

@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot import LANGUAGES
-from bot.reading import plain
+from bot.reading import BRUSSELS_PLACES, plain
 
 # --------------------------------------------------------------------------- words
 
@@ -452,7 +452,8 @@ def _named(refs: Iterable[NamedRef], text: str) -> list[str]:
 
 
 def _same_word(typed: str, known: str) -> bool:
-    return typed == known or _typo_of(typed, known)
+    # A commune is no typo of a partner: "molenbeek" is not "molengeek".
+    return typed == known or (typed not in BRUSSELS_PLACES and _typo_of(typed, known))
 
 
 def _written(typed: Sequence[str], name: Sequence[str]) -> bool:
