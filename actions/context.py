@@ -155,6 +155,7 @@ def say_organisations(turn: Turn, context: CourseContext) -> bool:
     """One line on each organisation named that runs no training here; say whether any.
     "I'm registered at Actiris" states a fact, and needs no explanation of Actiris."""
     stated = turn.situation.actiris_registered is not None
+    said = False
     for key in context.organisations:
         if key == "actiris" and stated:
             continue

@@ -80,8 +80,11 @@ class ActionCourses(AssistantAction):
             # BeCode?" after one.
             return ANSWERING[str(other)]().respond(turn)
         turn.remember(last_question=self.intent)
-        if not context.named_courses and not turn.situation.facts.empty:
-            # "I'm 20 and at Actiris, what is there in web?": what they can join.
+        if not turn.situation.facts.empty and (
+            len(context.courses) == 1 or not context.named_courses
+        ):
+            # "I'm 20 and at Actiris, what is there in web?", "my son is 17, can he do X?":
+            # whether it fits them.
             return ANSWERING["ask_eligibility"]().respond(turn)
         say_organisations(turn, context)
         if say_unknown(turn, context):
@@ -236,6 +239,8 @@ class CourseFactAction(AssistantAction):
             if wants_to_sign_up(turn.text):
                 return [FollowupAction("action_start_preregistration")]
             asked = [self.aspect, *read_aspects(turn.text)]
+            if not turn.situation.facts.empty:
+                asked.insert(0, "eligibility")  # "my son is 17: can he do it, and when?"
             return answer_aspects(turn, context.courses[0], asked)
         return self.several(turn, context)
 

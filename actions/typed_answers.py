@@ -46,12 +46,13 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
     context = resolve(turn, use_memory=False)
-    if context.organisations and not context.courses and not context.partner:
-        say_organisations(turn, context)  # "en het OCMW?"
-        return []
+    told = not turn.situation.facts.empty
+    alone = not (context.courses or context.partner or told)
+    if context.organisations and alone and say_organisations(turn, context):
+        return []  # "en het OCMW?"
     aspects = read_aspects(turn.text)
     asked = ASPECT_QUESTIONS.get(aspects[0]) if aspects else None
-    if asked is None and not turn.situation.facts.empty:
+    if asked is None and told:
         asked = "ask_eligibility"  # "j'habite à Wavre, je cherche une formation e-commerce"
     if context.courses or context.missing_at_partner:
         # A partner alone is described, with its trainings.
@@ -61,10 +62,9 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     if asked and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.
         return ANSWERING[asked]().respond(turn)
-    if not turn.situation.facts.empty:
+    if told:
         # "nah not registered at actiris", "jai 19 ans": a check against what was said.
         return ANSWERING["ask_eligibility"]().respond(turn)
-    if context.organisations:
-        say_organisations(turn, context)
+    if context.organisations and say_organisations(turn, context):
         return []
     return None

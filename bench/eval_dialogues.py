@@ -275,7 +275,7 @@ def summarise(results: list[ConversationResult]) -> dict[str, dict[str, Any]]:
 
 
 async def evaluate(
-    set_name: str, only: set[str] | None = None, concurrency: int = 4
+    set_name: str, only: set[str] | None = None, concurrency: int = 4, keep: Path | None = None
 ) -> tuple[dict[str, Any], list[ConversationResult]]:
     document = shifted_seed(brussels_today(), whole_years=True)
     catalogue = Catalogue.of(document)
@@ -285,7 +285,8 @@ async def evaluate(
         for c in items
         if not only or c["id"] in only
     ]
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as temporary:
+        workdir = keep or Path(temporary)
         url = f"sqlite:///{Path(workdir) / 'eval.db'}"
         with seeded_stack(Path(workdir), url, document, log_level="WARNING") as stack:
             limit = asyncio.Semaphore(concurrency)
@@ -325,8 +326,13 @@ def main() -> None:
     parser.add_argument("--set", choices=sorted(SETS), default="validation")
     parser.add_argument("--only", nargs="*", help="conversation ids")
     parser.add_argument("--verbose", action="store_true", help="print every failed turn's reply")
+    parser.add_argument("--keep", type=Path, help="keep the database and logs in this folder")
     args = parser.parse_args()
-    summary, results = asyncio.run(evaluate(args.set, set(args.only) if args.only else None))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    summary, results = asyncio.run(
+        evaluate(args.set, set(args.only) if args.only else None, keep=args.keep)
+    )
     report = markdown(args.set, summary, results)
     print(report)
     if args.verbose:

@@ -198,12 +198,17 @@ _POSTCODE = re.compile(r"\b([1-9]\d{3})\b")
 # A number that looks like a year is a postcode only when said to be one.
 _POSTCODE_CUE = re.compile(r"\b(?:code\s+postal|postcode|zip|cp|postnummer)\b")
 _LOOKS_LIKE_A_YEAR = range(1950, 2036)
+# Not registered: a negation before "Actiris" or "registered" ("pas inscrit", "not at
+# actiris", "nie ingeschreven"), or after it ("actiris non"), which a plain "registered" overrides
+# ("ingeschreven bij actiris hoor, ben pas verhuisd": Dutch "pas" is "just").
 _NOT_ACTIRIS = re.compile(
     r"(?:pas|plus|jamais|non|not|niet|nie|ni|geen|nog\s+niet|no|nah|nope)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
-    r"|(?:actiris|aktiris)\b[^.?!]{0,25}\b(?:non|pas|niet|not|no|nope|nee)\b"
     r"|\b(?:sans|without|zonder)\b[^.?!]{0,30}\b(?:actiris|aktiris)"
     r"|\b(?:pas|not|niet|nie|nog\s+niet|never|jamais)\s+(?:encore\s+|yet\s+|meer\s+)?"
     r"(?:inscrit|inscrite|registered|ingeschreven)\b"
+)
+_ACTIRIS_THEN_NO = re.compile(
+    r"(?:actiris|aktiris)\b[^.?!]{0,25}\b(?:non|pas|niet|not|no|nope|nee)\b"
 )
 _REGISTERED = re.compile(
     r"\b(?:je\s+suis|jsuis|j\s+suis|chui|suis|i\s+am|i'?m|im|ik\s+ben|k\s*ben|ben)\s+"
@@ -295,6 +300,8 @@ def read_situation(message: str, *, current_year: int) -> Situation:
         actiris = False
     elif _REGISTERED.search(text) and not _ASKING.search(text):
         actiris = True
+    elif _ACTIRIS_THEN_NO.search(text):
+        actiris = False
 
     in_brussels, postcode = _place_after_residence_cue(text)
     cued = bool(_POSTCODE_CUE.search(text))
