@@ -55,7 +55,14 @@ class ActionGreet(StaticReplyAction):
 
 
 class ActionHelp(StaticReplyAction):
+    """What the assistant does, unless the message asks something it can answer ("wat doet
+    de VDAB?", "kunnen die mij helpen?" about an organisation)."""
+
     action_name, message_key, with_buttons = "action_help", "help", True
+
+    def respond(self, turn: Turn) -> list[EventType]:
+        answered = typed_answer(turn) if not turn.text.startswith("/") else None
+        return super().respond(turn) if answered is None else answered
 
 
 class ActionBotChallenge(StaticReplyAction):

@@ -89,7 +89,7 @@ def say_verdicts(
     person whose facts are known; buttons ask `intent` of each."""
     lines = [turn.reply.text("verdict_summary")]
     for course in courses:
-        title = course_title(course, turn.lang)
+        title = f"{course_title(course, turn.lang)} ({course.partner.name})"
         verdict = evaluate(rules_of(course, turn.lang), facts)
         if verdict.outcome is Outcome.ELIGIBLE:
             lines.append(turn.reply.text("verdict_line_eligible", title=title))

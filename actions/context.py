@@ -82,11 +82,11 @@ def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False)
         return context
     partners = [partner_key] if partner_key else index.partners_named(turn.text)
     focus = get_course(turn.db, turn.slot("course") or "")
-    pointing = about_partner or context.topic or focus is None
+    pointing = about_partner or context.topic
     if not partners and pointing and _THEM.search(plain(turn.text)):
         # "Do they also have cloud?", "what do they offer?": the partner talked about (a
         # course in focus is more precise: "where is it there?" is about it).
-        remembered = turn.slot("partner") or (focus.partner.key if focus else None)
+        remembered = remembered_partner(turn) or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
     if partners and not context.topic and is_follow_up(turn.text):
         # "And at Bruxelles Formation?" after web trainings: web trainings there.
@@ -118,7 +118,7 @@ def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False)
     if use_memory and not (partners or context.topic):
         if focus is not None:
             return _found(context, [focus], "memory")
-        partner_slot, topic_slot = turn.slot("partner"), turn.slot("course_topic")
+        partner_slot, topic_slot = remembered_partner(turn), turn.slot("course_topic")
         if partner_slot or topic_slot:
             context.partner = get_partner(turn.db, partner_slot) if partner_slot else None
             context.topic = topic_slot
@@ -127,6 +127,12 @@ def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False)
             )
             context.how = "memory"
     return context
+
+
+def remembered_partner(turn: Turn) -> str | None:
+    """The training partner talked about (the engine also keeps Actiris in that slot)."""
+    key = turn.slot("partner")
+    return key if key and any(p.key == key for p in turn.index.partners) else None
 
 
 def _found(context: CourseContext, courses: list[Course], how: str | None) -> CourseContext:
@@ -164,7 +170,8 @@ def say_organisations(turn: Turn, context: CourseContext) -> bool:
             turn.reply.say_text(
                 localized(organisation, "description", turn.lang) or organisation.name
             )
-    return bool(context.organisations)
+            said = True
+    return said
 
 
 def say_unknown(turn: Turn, context: CourseContext) -> bool:

@@ -89,9 +89,10 @@ class ActionCourses(AssistantAction):
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
-        if len(context.courses) == 1 and context.named_courses:
+        asked = read_aspects(turn.text)
+        if len(context.courses) == 1 and (context.named_courses or asked):
             # "Tell me about the Salesforce one": its sessions (or what else is asked of it).
-            return answer_aspects(turn, context.courses[0], read_aspects(turn.text) or ["schedule"])
+            return answer_aspects(turn, context.courses[0], asked or ["schedule"])
         if not context.named_anything:
             context.courses = search_courses(turn.db, turn.today)
             intro = turn.reply.text("courses_all")

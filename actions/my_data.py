@@ -15,6 +15,7 @@ from actions.common import (
 )
 from actions.context import course_title
 from actions.preregistration_form import reset_form
+from actions.typed_answers import typed_answer
 from bot.db.models import Registration
 from bot.i18n import format_date
 from bot.registration import (
@@ -75,6 +76,9 @@ class ActionCheckRegistration(AssistantAction):
             if found is None and turn.slot("last_question") == "ask_eligibility":
                 # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
                 return ANSWERING["ask_eligibility"]().respond(turn)
+            answered = None if found or parse_reference(turn.text) else typed_answer(turn)
+            if answered is not None:
+                return answered  # "what do they have?", "ok bevestigen" at a summary
             if found is None:
                 turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
                 return []

@@ -45,7 +45,7 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     if wants_to_sign_up(turn.text):
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
-    context = resolve(turn, use_memory=False)
+    context = resolve(turn, use_memory=False, about_partner=True)
     told = not turn.situation.facts.empty
     alone = not (context.courses or context.partner or told)
     if context.organisations and alone and say_organisations(turn, context):
@@ -56,8 +56,8 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
         asked = "ask_eligibility"  # "j'habite à Wavre, je cherche une formation e-commerce"
     if context.courses or context.missing_at_partner:
         # A partner alone is described, with its trainings.
-        alone = "ask_partners" if context.how == "partner" else "ask_courses"
-        question = waiting or follow_up_question(turn) or asked or alone
+        listing = "ask_partners" if context.how == "partner" else "ask_courses"
+        question = waiting or follow_up_question(turn) or asked or listing
         return ANSWERING[question]().respond(turn)
     if asked and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.
