@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from actions.common import (
     ANSWERING,
@@ -18,6 +18,7 @@ from actions.preregistration_form import reset_form
 from actions.typed_answers import typed_answer
 from bot.db.models import Registration
 from bot.i18n import format_date
+from bot.reading import wants_to_sign_up
 from bot.registration import (
     Status,
     cancel,
@@ -73,12 +74,12 @@ class ActionCheckRegistration(AssistantAction):
         registrations = of_conversation(turn.db, turn.tracker.sender_id)
         if not registrations:
             found = found_by_reference(turn)
-            if found is None and turn.slot("last_question") == "ask_eligibility":
-                # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
-                return ANSWERING["ask_eligibility"]().respond(turn)
             answered = None if found or parse_reference(turn.text) else typed_answer(turn)
             if answered is not None:
                 return answered  # "what do they have?", "ok bevestigen" at a summary
+            if found is None and turn.slot("last_question") == "ask_eligibility":
+                # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
+                return ANSWERING["ask_eligibility"]().respond(turn)
             if found is None:
                 turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
                 return []
@@ -106,6 +107,9 @@ class ActionCancelRegistration(AssistantAction):
             found_by_reference(turn) if not chosen else None
         )
         if target is None:
+            if not active and wants_to_sign_up(turn.text):
+                # "Schrijf me in voor…": a sign-up the engine took for its opposite.
+                return [FollowupAction("action_start_preregistration")]
             if not active:
                 turn.reply.say("cancel_none")
                 return []

@@ -18,6 +18,7 @@ from actions.courses import answer_aspects, describe_what, focus, list_courses
 from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import list_partners
 from bot.db.models import localized
+from bot.reading import read_aspects
 
 
 class ActionPartners(AssistantAction):
@@ -34,6 +35,9 @@ class ActionPartners(AssistantAction):
         partner = context.partner
         if context.named_courses and len(context.courses) == 1:
             return answer_aspects(turn, context.courses[0], ["schedule"])
+        asked = read_aspects(turn.text)
+        if len(context.courses) == 1 and asked:
+            return answer_aspects(turn, context.courses[0], asked)  # "c'est pour qui ?"
         if partner is not None and context.topic and context.courses:
             # "Does MolenGeek do cloud?": that combination only.
             intro = turn.reply.text("courses_found", what=describe_what(turn, context))

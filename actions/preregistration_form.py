@@ -94,7 +94,9 @@ class ActionStartPreregistration(AssistantAction):
             turn.remember(course_choices=[c.key for c in context.courses] if named else None)
             return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
-        return [*events, SlotSet("course", course.key), *choose_session(turn, course.key)]
+        # "The last one, sign me up": the rank chose the course, not its session.
+        text = "" if context.how == "rank" else turn.text
+        return [*events, SlotSet("course", course.key), *choose_session(turn, course.key, text)]
 
     def then_the_form(self, turn: Turn) -> list[EventType]:
         """The rule for "I want to sign up" runs the form next; when another action started
@@ -103,14 +105,14 @@ class ActionStartPreregistration(AssistantAction):
         return [] if intent == "preregister" else [FollowupAction("preregistration_form")]
 
 
-def choose_session(turn: Turn, course: str, among: list[str] | None = None) -> list[EventType]:
+def choose_session(turn: Turn, course: str, text: str) -> list[EventType]:
     """The session of `course` the message names, or its only open one; else the form asks,
     with only the candidates when the message narrowed them down."""
     ref = turn.index.by_key.get(course)
     sessions = [s.key for s in ref.sessions] if ref else []
     if len(sessions) == 1:
         return [SlotSet("session", sessions[0])]
-    match = turn.index.find_session(turn.text, course, among=among or ())
+    match = turn.index.find_session(text, course)
     if match.one:
         return [SlotSet("session", match.one)]
     turn.remember(session_choices=list(match.keys) if match.ambiguous else None)

@@ -31,7 +31,7 @@ from bot.catalogue.queries import open_sessions, search_courses
 from bot.db.models import Course
 from bot.eligibility import Outcome, Verdict, evaluate
 from bot.i18n import format_date
-from bot.reading import ACTIRIS_ANSWERS, read_age, read_postcode, read_yes_no_unknown
+from bot.reading import ACTIRIS_ANSWERS, confirms, read_age, read_postcode, read_yes_no_unknown
 from bot.registration import (
     Applicant,
     SessionGone,
@@ -226,7 +226,7 @@ class ActionAnswerSummary(AssistantAction):
             checked = checked_answer(turn, str(field), value)
             turn.tracker.slots.update(checked)
             events = [SlotSet(name, v) for name, v in checked.items()]
-        elif read_yes_no_unknown(turn.text) == "yes" or turn.intent in ("thank", "goodbye"):
+        elif confirms(turn.text) or turn.intent in ("thank", "goodbye"):
             return ActionConfirmRegistration().respond(turn)
         elif read_yes_no_unknown(turn.text) == "no":
             say_what_to_change(turn)
@@ -266,12 +266,20 @@ class ActionChangeAnswer(AssistantAction):
             checked = checked_answer(turn, str(field), value)
             if checked.get(str(field)) is not None:
                 # The form that follows has nothing left to ask: the summary comes again.
-                return [SlotSet(name, v) for name, v in checked.items()]
+                return [
+                    *(SlotSet(name, v) for name, v in checked.items()),
+                    FollowupAction("preregistration_form"),
+                ]
         if field not in CHANGEABLE:
             say_what_to_change(turn)
             return []
-        # The rule that follows runs the form again: it asks just this one.
-        return [SlotSet(str(field), None), SlotSet("prereg_blocked", None)]
+        # The form runs again (whatever started this: a button, "no", "my e-mail is wrong"):
+        # it asks just this one, then shows the summary.
+        return [
+            SlotSet(str(field), None),
+            SlotSet("prereg_blocked", None),
+            FollowupAction("preregistration_form"),
+        ]
 
 
 class ActionStopPreregistration(AssistantAction):

@@ -57,7 +57,9 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     if context.courses or context.missing_at_partner:
         # A partner alone is described, with its trainings.
         listing = "ask_partners" if context.how == "partner" else "ask_courses"
-        question = waiting or follow_up_question(turn) or asked or listing
+        # A course named answers "which one?"; "what do they have?" is a question of its own.
+        answering = context.named_courses or context.how == "partner_topic"
+        question = (waiting if answering else None) or follow_up_question(turn) or asked or listing
         return ANSWERING[question]().respond(turn)
     if asked and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.

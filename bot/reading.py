@@ -136,6 +136,22 @@ def read_yes_no_unknown(answer: str) -> str | None:
     return None
 
 
+_CONFIRMS = re.compile(
+    r"\b(?:confirm\w*|bevestig\w*|correct\w*|klopt|juist|exact\w*|c'?est\s+bon|c\s+bon|"
+    r"all\s+good|looks\s+good|that'?s\s+right|send\s+it|envoie|verstuur|c'?est\s+juste|"
+    r"parfait|perfect|nickel|dat\s+is\s+goed)\b"
+)
+_NOT_RIGHT = re.compile(r"\b(?:not|pas|niet|nie|no|non|nee|wrong|faux|fout)\b")
+
+
+def confirms(answer: str) -> bool:
+    """A yes to "is this right?", anywhere in the answer ("now it is correct, I confirm")."""
+    text = plain(answer)
+    if read_yes_no_unknown(answer) == "yes":
+        return not _NOT_RIGHT.search(text)
+    return bool(_CONFIRMS.search(text)) and not _NOT_RIGHT.search(text)
+
+
 def _squeezed(word: str) -> set[str]:
     """A word as typed, and with its repeated letters cut to two and to one ("ouiii", "neeee")."""
     return {word, re.sub(r"(.)\1{2,}", r"\1\1", word), re.sub(r"(.)\1+", r"\1", word)}
@@ -217,6 +233,13 @@ _REGISTERED = re.compile(
     r"(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
+    r"|\b(?:demandeu(?:r|se)|chercheu(?:r|se))\s+d'?\s*emploi\s+(?:inscrit\w*\s+)?(?:chez|a)\s+"
+    r"(?:actiris|aktiris)|\b(?:werkzoekende|jobseeker)\s+(?:bij|at|with)\s+(?:actiris|aktiris)"
+)
+# "Je sais pas si je suis inscrit": an unknown status, not a yes.
+_UNSURE_REGISTERED = re.compile(
+    r"\b(?:sais\s+pas|sais\s+plus|sai\s+pas|know|knw|weet\s+(?:het\s+)?niet|weet\s+nie|pas\s+sur|"
+    r"not\s+sure|niet\s+zeker|idk|jsp)\b[^.?!]{0,12}\b(?:si|if|whether|of)\b"
 )
 _ASKING = re.compile(
     r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required)\b"
@@ -296,7 +319,9 @@ def read_situation(message: str, *, current_year: int) -> Situation:
         age = current_year - int(born.group(1))
 
     actiris: bool | None = None
-    if _NOT_ACTIRIS.search(text):
+    if _UNSURE_REGISTERED.search(text):
+        actiris = None
+    elif _NOT_ACTIRIS.search(text):
         actiris = False
     elif _REGISTERED.search(text) and not _ASKING.search(text):
         actiris = True
