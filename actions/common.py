@@ -132,6 +132,8 @@ class Turn:
     reply: Reply
     database: Engine
     remembered: dict[str, Any] = field(default_factory=dict)
+    # Set once an action handed the turn over to another (see `hand_over`).
+    handed_over: bool = False
     _index: CatalogueIndex | None = None
 
     def write(self) -> AbstractContextManager[Session]:
@@ -235,6 +237,13 @@ def as_bool(value: Any) -> bool | None:
 # The action that answers each question intent, so a course typed in answer to "which one?"
 # reaches the action of the question that was waiting (see actions/typed_answers.py).
 ANSWERING: dict[str, type[AssistantAction]] = {}
+
+
+def hand_over(turn: Turn, intent: str) -> list[EventType]:
+    """Answer this turn with the action of another question (a follow-up, a typed answer to
+    "which one?"): once per turn, so two actions never send the turn back and forth."""
+    turn.handed_over = True
+    return ANSWERING[intent]().respond(turn)
 
 
 class AssistantAction(Action):

@@ -137,7 +137,7 @@ def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None
 def say_eligibility(turn: Turn, course: Course) -> None:
     """The conditions of `course`, or whether the person meets them when they said anything."""
     facts = turn.facts
-    if facts.empty:
+    if facts.empty and not turn.situation.unsure_of_actiris:
         say_conditions(turn, course)
     else:
         say_verdict(turn, course, facts)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import ANSWERING, AssistantAction, Turn
+from actions.common import AssistantAction, Turn, hand_over
 from actions.conditions import say_eligibility, say_verdicts
 from actions.context import (
     CourseContext,
@@ -78,14 +78,14 @@ class ActionCourses(AssistantAction):
         if other not in (None, self.intent):
             # A course typed in answer to "which one?" of another question, or "and at
             # BeCode?" after one.
-            return ANSWERING[str(other)]().respond(turn)
+            return hand_over(turn, str(other))
         turn.remember(last_question=self.intent)
         if not turn.situation.facts.empty and (
             len(context.courses) == 1 or not context.named_courses
         ):
             # "I'm 20 and at Actiris, what is there in web?", "my son is 17, can he do X?":
             # whether it fits them.
-            return ANSWERING["ask_eligibility"]().respond(turn)
+            return hand_over(turn, "ask_eligibility")
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
@@ -230,7 +230,7 @@ class CourseFactAction(AssistantAction):
     def respond(self, turn: Turn) -> list[EventType]:
         other = follow_up_question(turn)
         if other not in (None, self.intent):
-            return ANSWERING[str(other)]().respond(turn)  # "and the e-commerce one?"
+            return hand_over(turn, str(other))  # "and the e-commerce one?"
         context = resolve(turn)
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)

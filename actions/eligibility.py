@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import ANSWERING, AssistantAction, Turn
+from actions.common import AssistantAction, Turn, hand_over
 from actions.conditions import say_verdicts, say_what_fits
 from actions.context import resolve, say_organisations, say_unknown
 from actions.courses import answer_aspects, ask_which_course, remember
@@ -22,7 +22,7 @@ class ActionEligibility(AssistantAction):
     def respond(self, turn: Turn) -> list[EventType]:
         other = follow_up_question(turn)
         if other not in (None, self.intent):
-            return ANSWERING[str(other)]().respond(turn)  # "and the e-commerce one?"
+            return hand_over(turn, str(other))  # "and the e-commerce one?"
         context = resolve(turn)
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)

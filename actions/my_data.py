@@ -5,11 +5,11 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from actions.common import (
-    ANSWERING,
     CONTEXT_SLOTS,
     FACT_SLOTS,
     AssistantAction,
     Turn,
+    hand_over,
     payload,
     settings,
 )
@@ -79,7 +79,7 @@ class ActionCheckRegistration(AssistantAction):
                 return answered  # "what do they have?", "ok bevestigen" at a summary
             if found is None and turn.slot("last_question") == "ask_eligibility":
                 # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
-                return ANSWERING["ask_eligibility"]().respond(turn)
+                return hand_over(turn, "ask_eligibility")
             if found is None:
                 turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
                 return []

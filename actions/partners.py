@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions.common import ANSWERING, AssistantAction, Turn, payload
+from actions.common import AssistantAction, Turn, hand_over, payload
 from actions.conditions import say_verdicts
 from actions.context import (
     course_line,
@@ -28,7 +28,7 @@ class ActionPartners(AssistantAction):
         context = resolve(turn, use_memory=False, about_partner=True)
         other = follow_up_question(turn)
         if other not in (None, self.intent) and (context.courses or context.missing_at_partner):
-            return ANSWERING[other]().respond(turn)  # "and at MolenGeek?" after a question
+            return hand_over(turn, other)  # "and at MolenGeek?" after a question
         explained = say_organisations(turn, context)
         if say_unknown(turn, context):
             return []

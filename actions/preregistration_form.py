@@ -17,7 +17,7 @@ from actions.common import (
     settings,
 )
 from actions.conditions import rules_of
-from actions.context import course_values, offer_courses, resolve
+from actions.context import course_values, offer_courses, resolve, say_organisations
 from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
 from bot.catalogue.resolver import month_named
 from bot.db.models import CourseSession
@@ -37,6 +37,8 @@ PERSONAL_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcod
 FORM_SLOTS = ("data_consent", *PERSONAL_SLOTS)
 REQUIRED_SLOTS = ("session", *FORM_SLOTS)
 CHANGEABLE = PERSONAL_SLOTS
+# `prereg_blocked` when the sign-up was about an organisation ("register at Actiris").
+ORGANISATION = "organisation"
 # The answers the eligibility rules read, in the order facts_from_answers takes them.
 ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 
@@ -87,11 +89,18 @@ class ActionStartPreregistration(AssistantAction):
         turn.remember(course_choices=None, session_choices=None)
         if turn.entity("session"):
             return events  # filled from the button's entity, checked by the form
+        named = resolve(turn, use_memory=False)
+        if named.organisations and not (named.courses or named.partner):
+            # "Hoe schrijf ik me in bij Actiris?": at Actiris, not for a training here. The form
+            # that follows has nothing to ask and ends without a word.
+            say_organisations(turn, named)
+            return [*events, SlotSet("prereg_blocked", ORGANISATION)]
         context = resolve(turn)
         if len(context.courses) != 1:
             # Several courses fit: the form asks which, offering only those.
-            named = context.how in ("title", "alias", "month", "partner", "partner_topic", "topic")
-            turn.remember(course_choices=[c.key for c in context.courses] if named else None)
+            narrowed = context.how in ("title", "alias", "month", "partner", "partner_topic")
+            narrowed = narrowed or context.how == "topic"
+            turn.remember(course_choices=[c.key for c in context.courses] if narrowed else None)
             return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
         # "The last one, sign me up": the rank chose the course, not its session.

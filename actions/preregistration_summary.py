@@ -21,6 +21,7 @@ from actions.conditions import bullets, missing_facts, rules_of
 from actions.context import course_buttons, course_title
 from actions.preregistration_form import (
     CHANGEABLE,
+    ORGANISATION,
     PERSONAL_SLOTS,
     ValidatePreregistrationForm,
     answers_as_facts,
@@ -60,6 +61,8 @@ class ActionRegistrationSummary(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         tracker = turn.tracker
+        if tracker.get_slot("prereg_blocked") == ORGANISATION:
+            return reset_form()  # the sign-up was about Actiris or the like: already answered
         if tracker.get_slot("data_consent") is False:
             turn.reply.say("consent_refused")
             return reset_form()

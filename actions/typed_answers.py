@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import ANSWERING, Turn
+from actions.common import ANSWERING, Turn, hand_over
 from actions.context import resolve, say_organisations
 from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
 
@@ -26,12 +26,14 @@ ASPECT_QUESTIONS = {
 def waiting_question(turn: Turn) -> str | None:
     """The question intent the assistant's last message waits an answer to, if any."""
     pending = turn.slot("pending")
-    return pending if pending in ANSWERING else None
+    return pending if pending in ANSWERING and not turn.handed_over else None
 
 
 def follow_up_question(turn: Turn) -> str | None:
     """For "et chez BeCode ?" after a question: that question again, about what it names."""
     last = turn.slot("last_question")
+    if turn.handed_over:
+        return None
     if last in ANSWERING and is_follow_up(turn.text) and not read_aspects(turn.text):
         return str(last)
     return None
@@ -41,7 +43,7 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     """Answer the message as a reply to the conversation so far, or None when it is none."""
     waiting = waiting_question(turn)
     if waiting == "confirm":
-        return ANSWERING["confirm"]().respond(turn)
+        return hand_over(turn, "confirm")
     if wants_to_sign_up(turn.text):
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
@@ -60,13 +62,13 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
         # A course named answers "which one?"; "what do they have?" is a question of its own.
         answering = context.named_courses or context.how == "partner_topic"
         question = (waiting if answering else None) or follow_up_question(turn) or asked or listing
-        return ANSWERING[question]().respond(turn)
+        return hand_over(turn, question)
     if asked and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.
-        return ANSWERING[asked]().respond(turn)
+        return hand_over(turn, asked)
     if told:
         # "nah not registered at actiris", "jai 19 ans": a check against what was said.
-        return ANSWERING["ask_eligibility"]().respond(turn)
+        return hand_over(turn, "ask_eligibility")
     if context.organisations and say_organisations(turn, context):
         return []
     return None

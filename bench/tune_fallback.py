@@ -27,7 +27,7 @@ ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
 }
 REJECTED = {"nlu_fallback", "out_of_scope"}
-REJECTION_TARGET = 0.90
+REJECTION_TARGET = 0.93
 THRESHOLDS = [step / 100 for step in range(0, 96, 5)]
 
 # (gold intent or None, top intent, its confidence, unknown words)

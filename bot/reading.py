@@ -190,7 +190,9 @@ def facts_from_answers(age: object, actiris: object, postcode: object) -> Person
 
 _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:ans|an|jaar|jr|years?|yrs?|yo|y/o)\b"),
-    re.compile(r"\b(?:j'?\s?ai|jai|ik\s+ben|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"),
+    re.compile(
+        r"\b(?:j'?\s?ai|jai|ik\s+ben|ben\s+ik|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"
+    ),
     # A young person "of 24": "een jongeman van 24", "un jeune de 19", "a young man of 20".
     re.compile(
         r"\b(?:jongeman|jongen|meisje|jongere|jeune|garcon|fille|young\s+(?:man|woman|person)|"
@@ -281,6 +283,8 @@ class Situation:
     # "none" (no diploma, left school), "secondary" or "higher".
     diploma: str | None = None
     for_someone_else: bool = False
+    # "Je sais pas si je suis inscrit": said, and unknown.
+    unsure_of_actiris: bool = False
 
     @property
     def facts(self) -> PersonFacts:
@@ -352,6 +356,7 @@ def read_situation(message: str, *, current_year: int) -> Situation:
         postcode=postcode,
         diploma=diploma,
         for_someone_else=bool(_FOR_SOMEONE_ELSE.search(text)),
+        unsure_of_actiris=bool(_UNSURE_REGISTERED.search(text)),
     )
 
 

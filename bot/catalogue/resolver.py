@@ -48,6 +48,11 @@ ONLINE = re.compile(
     r"\b(?:online|en\s+ligne|a\s+distance|from\s+home|de\s+chez\s+moi|de\s+la\s+maison|"
     r"(?:van\s+)?thuis|remote|op\s+afstand)\b"
 )
+# Words that point at one course of a list ("die van DigitalCity", "celle de BeCode").
+POINTER = re.compile(
+    r"\b(?:die|degene|diegene|deze|celle|celui|the\s+one|that\s+one|this\s+one|the\s+course|"
+    r"la\s+formation|the\s+training|de\s+opleiding)\b"
+)
 # A month after these words is in the past ("inscrit depuis septembre"), not a session.
 PAST_MONTH_CUES = frozenset("depuis since sinds sedert".split())
 ORDINALS: dict[str, int] = {
@@ -326,6 +331,8 @@ class CatalogueIndex:
             if elsewhere:
                 return Match(elsewhere.keys, "elsewhere")
         shown_allowed = [key for key in shown if key in allowed_keys]
+        if partners and len(shown_allowed) == 1 and POINTER.search(plain(text)):
+            return Match((shown_allowed[0],), "rank")  # "die van DigitalCity" in the list shown
         if shown_allowed:
             ranked = pick_rank(words(text), shown_allowed)
             if ranked:
