@@ -23,7 +23,7 @@ TRAINING_DATA := domain.yml config.yml engine/components.py \
 SEED := catalogue/seed.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help run test train bench eval tune compare lint db validate conversations clean
+.PHONY: help run test train bench eval eval-dialogues tune compare lint db validate conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench: $(APP) $(ENGINE) $(MODEL) ## measure throughput, latency, cold start and 
 eval: $(ENGINE) $(MODEL) ## measure understanding on held-out and out-of-scope data; writes bench/results/nlu.*
 	PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/nlu_eval.py evaluate --model models \
 		--out bench/results/nlu.json --markdown bench/results/nlu.md
+
+eval-dialogues: $(APP) $(ENGINE) $(MODEL) ## typed conversations through the real stack (held-out set); writes bench/results/dialogues.*
+	.venv/bin/python -m bench.eval_dialogues --set held-out
 
 tune: $(APP) $(ENGINE) $(MODEL) ## choose the fallback thresholds on the validation sets (bench/dev, CLINC150, xSID); writes bench/results/fallback.md
 	.venv/bin/python -m bench.tune_fallback

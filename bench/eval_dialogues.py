@@ -274,30 +274,47 @@ def summarise(results: list[ConversationResult]) -> dict[str, dict[str, Any]]:
     return summary
 
 
-async def evaluate(
-    set_name: str, only: set[str] | None = None, concurrency: int = 4, keep: Path | None = None
+def dialogue_catalogue() -> dict[str, Any]:
+    """The seed catalogue moved by whole years, so "the one in September" stays true."""
+    return shifted_seed(brussels_today(), whole_years=True)
+
+
+async def converse_all(
+    gateway_url: str,
+    set_name: str,
+    catalogue: dict[str, Any],
+    only: set[str] | None = None,
+    concurrency: int = 4,
 ) -> tuple[dict[str, Any], list[ConversationResult]]:
-    document = shifted_seed(brussels_today(), whole_years=True)
-    catalogue = Catalogue.of(document)
+    """Every conversation of a set against a running assistant whose catalogue is `catalogue`."""
+    names = Catalogue.of(catalogue)
     conversations = [
         (lang, c)
         for lang, items in load_set(set_name).items()
         for c in items
         if not only or c["id"] in only
     ]
+    limit = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
+
+        async def one(lang: str, conversation: dict[str, Any]) -> ConversationResult:
+            async with limit:
+                return await run_conversation(client, conversation, lang, names)
+
+        results = await asyncio.gather(*(one(lang, c) for lang, c in conversations))
+    return summarise(results), list(results)
+
+
+async def evaluate(
+    set_name: str, only: set[str] | None = None, keep: Path | None = None
+) -> tuple[dict[str, Any], list[ConversationResult]]:
+    """Start the assistant on its own SQLite database, then converse."""
+    catalogue = dialogue_catalogue()
     with tempfile.TemporaryDirectory() as temporary:
         workdir = keep or Path(temporary)
-        url = f"sqlite:///{Path(workdir) / 'eval.db'}"
-        with seeded_stack(Path(workdir), url, document, log_level="WARNING") as stack:
-            limit = asyncio.Semaphore(concurrency)
-            async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
-
-                async def one(lang: str, conversation: dict[str, Any]) -> ConversationResult:
-                    async with limit:
-                        return await run_conversation(client, conversation, lang, catalogue)
-
-                results = await asyncio.gather(*(one(lang, c) for lang, c in conversations))
-    return summarise(results), results
+        url = f"sqlite:///{workdir / 'eval.db'}"
+        with seeded_stack(workdir, url, catalogue, log_level="WARNING") as stack:
+            return await converse_all(stack.gateway_url, set_name, catalogue, only)
 
 
 def markdown(set_name: str, summary: dict[str, Any], results: list[ConversationResult]) -> str:

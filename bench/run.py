@@ -30,7 +30,7 @@ import httpx
 import websockets
 
 from bot.catalogue.importer import import_catalogue, validate
-from bot.catalogue.queries import brussels_today
+from bot.catalogue.queries import brussels_today, catalogue_index
 from bot.catalogue.seed import shifted_seed
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
@@ -381,11 +381,44 @@ def report(ours: Figures, reference: Figures) -> str:
     return "\n".join(lines)
 
 
+# What people type to point at a course or a session (issue 14's resolver).
+RESOLVER_MESSAGES = [
+    "the salesforce one", "celle de septembre", "de tweede", "la dernière",
+    "the cloud one at molengeek", "graphisme", "je veux faire le codding school",
+    "die van maart", "no, the other one", "et celle sur les réseaux sociaux, c'est quand ?",
+    "geeft digitalcity ook les in grafisch ontwerp?", "the office and internet course",
+    "inscris moi pour celle de mars stp", "what courses are there", "aws restrat",
+]  # fmt: skip
+
+
+def bench_resolver(url: str, rounds: int = 40) -> dict[str, float]:
+    """Milliseconds per message to read the catalogue (as each turn does) and resolve what the
+    message points at: a course, then a session of it."""
+    today = brussels_today()
+    timings: list[float] = []
+    with db_sessions(url)() as db:
+        for _ in range(rounds):
+            for message in RESOLVER_MESSAGES:
+                started = time.perf_counter()
+                index = catalogue_index(db, today)
+                found = index.find_courses(message, shown=[c.key for c in index.courses[:4]])
+                course = found.keys[0] if found.keys else index.courses[0].key
+                index.find_session(message, course)
+                timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "messages": len(timings),
+        "p50_ms": round(percentile(timings, 0.50), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
+    }
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guidance-bench-") as tmp:
         workdir = Path(tmp)
         ours, channels = await bench_ours(workdir)
         print(f"ours: {asdict(ours)}\nchannels: {channels}", flush=True)
+        resolver = bench_resolver(f"sqlite:///{workdir / 'bench.db'}")
+        print(f"resolver: {resolver}", flush=True)
         reference = await bench_starter(workdir)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
@@ -397,6 +430,7 @@ async def main() -> None:
                 "ours": asdict(ours),
                 "rasa_init": asdict(reference),
                 "channels": channels,
+                "resolver": resolver,
             },
             indent=2,
         )
@@ -415,6 +449,10 @@ async def main() -> None:
             f"| {name} | {figures['messages_per_second']} | {figures['p50_ms']} "
             f"| {figures['p95_ms']} | {figures['errors']} |"
         )
+    print(
+        f"\nresolver (catalogue read + course + session), {resolver['messages']} messages: "
+        f"p50 {resolver['p50_ms']} ms, p95 {resolver['p95_ms']} ms"
+    )
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
 
 

@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
 from bot.catalogue import FORMATS, TOPICS, WEEKDAYS
-from bot.db.models import Course, CourseSession, EligibilityRule, Organisation, Partner
+from bot.db.models import (
+    CatalogueState,
+    Course,
+    CourseSession,
+    EligibilityRule,
+    Organisation,
+    Partner,
+)
 from bot.eligibility import RULE_KINDS, RULES_WITH_NUMBER, RULES_WITH_TEXT
 from bot.reading import plain
 
@@ -634,5 +641,9 @@ def import_catalogue(db: Session, catalogue: dict[str, Any]) -> ImportReport:
         report,
         {o.key: o for o in db.scalars(select(Organisation))},
     )
+    if report.changed:
+        state = db.get(CatalogueState, 1) or CatalogueState(id=1, version=0)
+        state.version += 1
+        db.add(state)
     db.flush()
     return report

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 from bot import LANGUAGES
 from bot.catalogue import TOPICS
 from bot.catalogue.resolver import CatalogueIndex, CourseRef, NamedRef, SessionRef, titles_of
-from bot.db.models import Course, CourseSession, Organisation, Partner, aliases_of
+from bot.db.models import (
+    CatalogueState,
+    Course,
+    CourseSession,
+    Organisation,
+    Partner,
+    aliases_of,
+)
 from bot.i18n import topic_name
 
 _COURSE_LOADING = (
@@ -112,8 +119,30 @@ def get_organisation(db: Session, key: str) -> Organisation | None:
     return db.scalars(select(Organisation).where(Organisation.key == key)).first()
 
 
+# The resolver's copy of the catalogue, per database and day, with the version it was read at.
+_INDEXES: dict[tuple[str, dt.date], tuple[int, CatalogueIndex]] = {}
+
+
+def catalogue_version(db: Session) -> int:
+    return db.scalar(select(CatalogueState.version).where(CatalogueState.id == 1)) or 0
+
+
 def catalogue_index(db: Session, today: dt.date) -> CatalogueIndex:
-    """The catalogue as the resolver reads it: courses soonest first, with their open sessions."""
+    """The catalogue as the resolver reads it: courses soonest first, with their open sessions.
+    Read again only when an import changed the catalogue (or the day changed): one small query
+    a turn instead of the whole catalogue."""
+    key = (str(db.get_bind().engine.url), today)
+    version = catalogue_version(db)
+    cached = _INDEXES.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    index = read_catalogue_index(db, today)
+    _INDEXES[key] = (version, index)
+    return index
+
+
+def read_catalogue_index(db: Session, today: dt.date) -> CatalogueIndex:
+    """The catalogue as the resolver reads it, from the database."""
     courses = [
         CourseRef(
             key=c.key,

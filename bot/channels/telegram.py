@@ -136,6 +136,27 @@ def merge_replies(messages: list[BotMessage]) -> list[BotMessage]:
     return merged
 
 
+# A phone shows about this many characters across a keyboard row.
+ROW_CHARACTERS = 28
+ROW_BUTTONS = 3
+
+
+def phone_rows(titles: list[str]) -> list[list[int]]:
+    """Buttons laid out in rows that fit a phone: short ones side by side ("Yes" "No"), long
+    ones alone, in their order."""
+    rows: list[list[int]] = []
+    width = 0
+    for index, title in enumerate(titles):
+        size = len(title) + 4  # a button's padding
+        if rows and len(rows[-1]) < ROW_BUTTONS and width + size <= ROW_CHARACTERS:
+            rows[-1].append(index)
+            width += size
+        else:
+            rows.append([index])
+            width = size
+    return rows
+
+
 class TelegramChannel:
     """The bot: built from the settings, started and stopped with the gateway."""
 
@@ -310,8 +331,13 @@ class TelegramChannel:
                 keyboards[token] = [button.payload for button in message.buttons]
                 markup = InlineKeyboardMarkup(
                     [
-                        [InlineKeyboardButton(button.title, callback_data=f"{token}:{index}")]
-                        for index, button in enumerate(message.buttons)
+                        [
+                            InlineKeyboardButton(
+                                message.buttons[index].title, callback_data=f"{token}:{index}"
+                            )
+                            for index in row
+                        ]
+                        for row in phone_rows([button.title for button in message.buttons])
                     ]
                 )
             if not message.text.strip() and markup is None:

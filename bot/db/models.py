@@ -141,6 +141,16 @@ class Organisation(Base):
     website: Mapped[str] = mapped_column(String(300), default="")
 
 
+class CatalogueState(Base):
+    """One row: a number the importer raises at every change of the catalogue, so processes
+    that keep a copy of it (the resolver's index) know when to read it again."""
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 def aliases_of(row: Partner | Course | Organisation) -> tuple[str, ...]:
     return tuple(line for line in (row.aliases or "").splitlines() if line.strip())
 

@@ -132,3 +132,27 @@ def test_partners_are_listed_with_their_courses(seeded):
         becode = get_partner(session, "becode")
         assert becode is not None and len(becode.courses) >= 2
         assert get_partner(session, "nobody") is None
+
+
+def test_an_import_that_changes_the_catalogue_is_seen_by_the_resolver(seeded, today):
+    from bot.catalogue.queries import catalogue_index, catalogue_version
+
+    with seeded() as session:
+        before = catalogue_version(session)
+        assert "salesforce" in {
+            a.lower() for c in catalogue_index(session, today).courses for a in c.aliases
+        }
+    document = shifted_seed(today)
+    with seeded() as session, session.begin():
+        import_catalogue(session, validate(document))  # the same file: nothing changes
+    with seeded() as session:
+        assert catalogue_version(session) == before
+    course = next(c for c in document["courses"] if c["key"] == "molengeek-salesforce-admin")
+    course["aliases"] = ["CRM course"]
+    with seeded() as session, session.begin():
+        import_catalogue(session, validate(document))
+    with seeded() as session:
+        assert catalogue_version(session) == before + 1
+        index = catalogue_index(session, today)
+        assert index.find_courses("the CRM course").keys == ("molengeek-salesforce-admin",)
+        assert not index.find_courses("salesforce")

@@ -109,3 +109,14 @@ def test_history_shows_button_presses_as_their_titles_and_hides_channel_payloads
         ("user", "<b>merci</b>"),
     ]
     assert history.entries[0].buttons == [Button("Les formations", "/ask_courses")]
+
+
+def test_telegram_keyboards_fit_a_phone():
+    from bot.channels.telegram import phone_rows
+
+    assert phone_rows(["Yes", "No"]) == [[0, 1]]
+    assert phone_rows(["Oui", "Non", "Je ne sais pas"]) == [[0, 1], [2]]
+    long = ["Coding School: web developer (MolenGeek)", "Web developer (BeCode)"]
+    assert phone_rows(long) == [[0], [1]], "long titles stay alone on their row"
+    assert [i for row in phone_rows(["a"] * 8) for i in row] == list(range(8)), "order kept"
+    assert max(len(row) for row in phone_rows(["a"] * 8)) == 3
