@@ -46,13 +46,20 @@ class CourseContext:
     missing_at_partner: bool = False
     elsewhere: list[Course] = field(default_factory=list)
     unknown_partner: str | None = None
+    # A button of an old message naming a course the catalogue no longer has.
+    unknown_course: str | None = None
     organisations: list[str] = field(default_factory=list)
 
     @property
     def named_anything(self) -> bool:
         return bool(
-            self.partner or self.topic or self.unknown_partner or self.how in NAMED
-        ) or bool(self.missing_at_partner)
+            self.partner
+            or self.topic
+            or self.unknown_partner
+            or self.unknown_course
+            or self.how in NAMED
+            or self.missing_at_partner
+        )
 
     @property
     def named_courses(self) -> bool:
@@ -67,8 +74,10 @@ def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False)
     button_course = turn.entity("course")
     if button_course:
         course = get_course(turn.db, button_course)
-        if course is not None:
-            return _found(context, [course], "button")
+        if course is None:
+            context.unknown_course = button_course
+            return context
+        return _found(context, [course], "button")
     index = turn.index
     # The engine tags Actiris and the like as partners: they are organisations here.
     known_organisations = {o.key for o in index.organisations}
@@ -180,6 +189,12 @@ def say_unknown(turn: Turn, context: CourseContext) -> bool:
     if context.unknown_partner:
         names = ", ".join(p.name for p in list_partners(turn.db))
         turn.reply.say("unknown_partner", name=context.unknown_partner, known=names)
+        return True
+    if context.unknown_course:
+        courses = search_courses(turn.db, turn.today)
+        lines = [turn.reply.text("unknown_course")] + [course_line(turn, c) for c in courses]
+        turn.reply.say_text("\n".join(lines))
+        offer_courses(turn, courses, "ask_schedule", "pick_course")
         return True
     if context.missing_at_partner and context.partner is not None:
         partner = context.partner

@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot import LANGUAGES
-from bot.reading import BRUSSELS_PLACES, plain
+from bot.reading import BRUSSELS_PLACES, edit_distance, plain
 
 # --------------------------------------------------------------------------- words
 
@@ -116,24 +116,6 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text)
 
 
-def _distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Whether a and b are at most `limit` edits apart (insert, delete, replace, swap)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return False
-        previous2, previous = previous, current
-    return previous[-1] <= limit
-
-
 @lru_cache(maxsize=65536)
 def similar(typed: str, known: str) -> bool:
     """A typed word stands for a known one: the same, a typo of it, or most of its beginning."""
@@ -151,7 +133,8 @@ def _typo_of(typed: str, known: str) -> bool:
     different first letter makes another word: "commence" is no "ecommerce")."""
     if len(known) < 5 or len(typed) < 4 or typed[0] != known[0]:
         return False
-    return _distance_at_most(typed, known, 1 if len(known) < 9 else 2)
+    limit = 1 if len(known) < 9 else 2
+    return edit_distance(typed, known, limit) <= limit
 
 
 def _name_words(name: str) -> tuple[str, ...]:

@@ -147,10 +147,11 @@ def test_the_conversation_keeps_its_language_and_course(assistant):
 def test_an_unknown_course_gets_the_known_ones(assistant):
     # A button of an old message naming a course the catalogue no longer has.
     messages = assistant.ask(new_sender(), '/ask_schedule{"course":"no-such-course"}', "en")
-    assert messages[0]["text"] == text("unknown_course", "en")
+    assert messages[0]["text"].startswith(text("unknown_course", "en"))
     with assistant.db() as session:
         titles = {c.title_en for c in search_courses(session, assistant.today)}
-    assert {b["title"] for b in messages[0]["buttons"]} == titles
+    assert all(title in messages[0]["text"] for title in titles)
+    assert 0 < len(messages[-1]["buttons"]) <= 8, "a choice offers at most 8 buttons"
 
 
 def test_a_date_changed_with_the_importer_shows_without_retraining(assistant, tmp_path):
