@@ -93,8 +93,10 @@ class CatchAllReply(StaticReplyAction):
     """A fixed reply, unless the message answers the conversation so far (a course typed
     for the question just asked, facts about the person, an organisation named)."""
 
+    loose = True
+
     def respond(self, turn: Turn) -> list[EventType]:
-        answered = typed_answer(turn)
+        answered = typed_answer(turn, loose=self.loose)
         return super().respond(turn) if answered is None else answered
 
 
@@ -108,6 +110,7 @@ class ActionDeny(CatchAllReply):
 
 class ActionOutOfScope(CatchAllReply):
     action_name, message_key, with_buttons = "action_out_of_scope", "out_of_scope", True
+    loose = False
 
 
 class ActionFallback(AssistantAction):

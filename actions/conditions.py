@@ -137,7 +137,8 @@ def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None
 def say_eligibility(turn: Turn, course: Course) -> None:
     """The conditions of `course`, or whether the person meets them when they said anything."""
     facts = turn.facts
-    if facts.empty and not turn.situation.unsure_of_actiris:
+    told = not turn.situation.empty or turn.situation.unsure_of_actiris  # "no diploma", "idk"
+    if facts.empty and not told:
         say_conditions(turn, course)
     else:
         say_verdict(turn, course, facts)

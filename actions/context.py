@@ -21,6 +21,8 @@ from bot.catalogue.queries import (
     next_session,
     search_courses,
 )
+from bot.catalogue.resolver import words
+from bot.catalogue.topics import topic_named
 from bot.db.models import Course, Partner, localized
 from bot.i18n import format_date, topic_name
 from bot.reading import is_follow_up, plain
@@ -29,10 +31,11 @@ from bot.reading import is_follow_up, plain
 _THEM = re.compile(
     r"\b(?:they|them|their|ils|eux|elles|leur|leurs|ze|zij|hun|hen|daar|la-bas|chez\s+eux|bij\s+hen)\b"
 )
+_ANY_TRAINING = re.compile(r"\b(?:une|a|an|een|iets|quelque\s+chose|something|anything)\b")
 # A choice offers at most this many buttons; more, and a narrowing question comes first.
 MAX_BUTTONS = 8
 # How the resolver named courses on purpose (not just a partner or a topic, which are searches).
-NAMED = ("button", "title", "alias", "rank", "month", "format")
+NAMED = ("button", "title", "alias", "rank", "month", "format", "shown")
 
 
 @dataclass
@@ -66,11 +69,16 @@ class CourseContext:
         return self.how in NAMED
 
 
-def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False) -> CourseContext:
+def resolve(
+    turn: Turn, *, use_memory: bool = True, about_partner: bool = False, guess_topic: bool = False
+) -> CourseContext:
     """Courses matching this message; when it names none, those of the conversation so far
     (`use_memory`), so "and where is it?" follows the previous answer. With `about_partner`
-    (a question about what a partner offers), "they" is the partner of the course in focus."""
-    context = CourseContext(topic=turn.entity("course_topic"))
+    (a question about what a partner offers), "they" is the partner of the course in focus.
+    With `guess_topic` (a message the engine could not place), a topic's usual word counts
+    even when the engine did not tag it."""
+    topic = turn.entity("course_topic") or (topic_named(turn.text) if guess_topic else None)
+    context = CourseContext(topic=topic)
     button_course = turn.entity("course")
     if button_course:
         course = get_course(turn.db, button_course)
@@ -97,16 +105,20 @@ def resolve(turn: Turn, *, use_memory: bool = True, about_partner: bool = False)
         # course in focus is more precise: "where is it there?" is about it).
         remembered = remembered_partner(turn) or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
-    if partners and not context.topic and is_follow_up(turn.text):
-        # "And at Bruxelles Formation?" after web trainings: web trainings there.
+    any_training = _ANY_TRAINING.search(plain(turn.text))
+    if partners and not context.topic and is_follow_up(turn.text) and not any_training:
+        # "And at Bruxelles Formation?" after web trainings: web trainings there (but "and a
+        # training at BeCode?" asks about any).
         context.topic = turn.slot("course_topic") or (focus.topic if focus else None)
     if len(partners) == 1:
         context.partner = get_partner(turn.db, partners[0])
+    topic_span = entity_text(turn, "course_topic") if turn.entity("course_topic") else None
     match = index.find_courses(
         turn.text,
         shown=turn.slot_list("shown_courses"),
         partner=partners[0] if len(partners) == 1 else None,
         topic=context.topic,
+        topic_words=words(topic_span) if topic_span else (),
     )
     if match.how == "elsewhere":
         context.missing_at_partner = True
@@ -181,6 +193,13 @@ def say_organisations(turn: Turn, context: CourseContext) -> bool:
             )
             said = True
     return said
+
+
+def about_an_organisation(turn: Turn, context: CourseContext) -> bool:
+    """A question about an organisation alone ("comment on s'inscrit chez Actiris ?"): explain
+    it, and say whether that was the answer."""
+    alone = not (context.named_courses or context.partner or context.topic)
+    return alone and turn.situation.empty and say_organisations(turn, context)
 
 
 def say_unknown(turn: Turn, context: CourseContext) -> bool:

@@ -14,6 +14,7 @@ from actions.common import AssistantAction, Turn, hand_over
 from actions.conditions import say_eligibility, say_verdicts
 from actions.context import (
     CourseContext,
+    about_an_organisation,
     course_line,
     course_title,
     course_values,
@@ -22,7 +23,7 @@ from actions.context import (
     say_organisations,
     say_unknown,
 )
-from actions.typed_answers import follow_up_question, waiting_question
+from actions.typed_answers import ASPECT_QUESTIONS, follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, topic_name
@@ -72,8 +73,8 @@ class ActionCourses(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         context = resolve(turn, use_memory=False, about_partner=True)
-        other = (waiting_question(turn) if context.named_courses else None) or follow_up_question(
-            turn
+        other = follow_up_question(turn) or (
+            waiting_question(turn) if context.named_courses else None
         )
         if other not in (None, self.intent):
             # A course typed in answer to "which one?" of another question, or "and at
@@ -90,6 +91,11 @@ class ActionCourses(AssistantAction):
         if say_unknown(turn, context):
             return []
         asked = read_aspects(turn.text)
+        if about_an_organisation(turn, context):
+            return []
+        if asked and len(context.courses) != 1 and not context.partner:
+            # "Y a des formations gratos ?": the price question, about them all.
+            return hand_over(turn, ASPECT_QUESTIONS[asked[0]])
         if len(context.courses) == 1 and (context.named_courses or asked):
             # "Tell me about the Salesforce one": its sessions (or what else is asked of it).
             return answer_aspects(turn, context.courses[0], asked or ["schedule"])
@@ -242,6 +248,7 @@ class CourseFactAction(AssistantAction):
             asked = [self.aspect, *read_aspects(turn.text)]
             if not turn.situation.facts.empty:
                 asked.insert(0, "eligibility")  # "my son is 17: can he do it, and when?"
+                turn.remember(last_question="ask_eligibility")
             return answer_aspects(turn, context.courses[0], asked)
         return self.several(turn, context)
 

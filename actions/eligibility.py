@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import AssistantAction, Turn, hand_over
 from actions.conditions import say_verdicts, say_what_fits
-from actions.context import resolve, say_organisations, say_unknown
+from actions.context import about_an_organisation, resolve, say_organisations, say_unknown
 from actions.courses import answer_aspects, ask_which_course, remember
 from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import search_courses
@@ -23,6 +23,9 @@ class ActionEligibility(AssistantAction):
         other = follow_up_question(turn)
         if other not in (None, self.intent):
             return hand_over(turn, str(other))  # "and the e-commerce one?"
+        named = resolve(turn, use_memory=False)
+        if about_an_organisation(turn, named):
+            return []
         context = resolve(turn)
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)

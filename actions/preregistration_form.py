@@ -97,10 +97,14 @@ class ActionStartPreregistration(AssistantAction):
             return [*events, SlotSet("prereg_blocked", ORGANISATION)]
         context = resolve(turn)
         if len(context.courses) != 1:
-            # Several courses fit: the form asks which, offering only those.
+            # Several courses fit: the form asks which, offering only those (or, when the
+            # message named none, those just shown).
             narrowed = context.how in ("title", "alias", "month", "partner", "partner_topic")
             narrowed = narrowed or context.how == "topic"
-            turn.remember(course_choices=[c.key for c in context.courses] if narrowed else None)
+            choices = (
+                [c.key for c in context.courses] if narrowed else turn.slot_list("shown_courses")
+            )
+            turn.remember(course_choices=choices or None)
             return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
         # "The last one, sign me up": the rank chose the course, not its session.
@@ -291,7 +295,8 @@ class ValidatePreregistrationForm(FormValidation):
             if tracker.get_slot("failed_slot") == slot
             else 1
         )
-        turn.reply.say(f"invalid_{slot}")
+        # An off-topic message is no bad answer: say what the assistant does, then ask again.
+        turn.reply.say("out_of_scope" if turn.intent == "out_of_scope" else f"invalid_{slot}")
         if failures >= 2:
             turn.reply.say(
                 "invalid_twice",
@@ -301,6 +306,28 @@ class ValidatePreregistrationForm(FormValidation):
                 ],
             )
         return {slot: None, "failed_slot": slot, "failures": failures}
+
+    def _invalid_silently(self, turn: Turn, slot: str) -> dict[str, Any]:
+        """Count a failed answer whose reason was already said; the second offers a person."""
+        tracker = turn.tracker
+        failures = (
+            (tracker.get_slot("failures") or 0) + 1
+            if tracker.get_slot("failed_slot") == slot
+            else 1
+        )
+        if failures >= 2:
+            turn.reply.say(
+                "invalid_twice",
+                buttons=[
+                    {"title": turn.reply.text("button_counsellor"), "payload": "/ask_human"},
+                    {"title": turn.reply.text("button_later"), "payload": "/stop"},
+                ],
+            )
+        return {slot: None, "failed_slot": slot, "failures": failures}
+
+    @staticmethod
+    def _events(values: dict[str, Any]) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in values.items()]
 
     def _valid(self, turn: Turn, slot: str, value: Any) -> dict[str, Any]:
         values: dict[str, Any] = {slot: value, "failed_slot": None, "failures": 0}
@@ -387,7 +414,11 @@ class ValidatePreregistrationForm(FormValidation):
             month = month_name(month_named(typed) or 1, turn.lang)
             turn.reply.say("no_session_in_month", month=month, **course_values(turn, course))
         elif typed and course_key == turn.slot("course"):
+            if turn.intent == "out_of_scope":
+                return self._events(self._invalid(turn, "session"))
             turn.reply.say("session_not_found", **course_values(turn, course))
+            failed = self._invalid_silently(turn, "session")
+            return [*self._events(failed), SlotSet("course", ref.key)]
         return [SlotSet("session", None), SlotSet("course", ref.key)]
 
     def _which_course(self, turn: Turn, candidates: tuple[str, ...]) -> list[EventType]:

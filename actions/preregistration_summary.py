@@ -32,7 +32,14 @@ from bot.catalogue.queries import open_sessions, search_courses
 from bot.db.models import Course
 from bot.eligibility import Outcome, Verdict, evaluate
 from bot.i18n import format_date
-from bot.reading import ACTIRIS_ANSWERS, confirms, read_age, read_postcode, read_yes_no_unknown
+from bot.reading import (
+    ACTIRIS_ANSWERS,
+    confirms,
+    read_age,
+    read_first_name,
+    read_postcode,
+    read_yes_no_unknown,
+)
 from bot.registration import (
     Applicant,
     SessionGone,
@@ -179,18 +186,44 @@ class ActionConfirmRegistration(AssistantAction):
         return [*reset_form(), SlotSet("session", None)]
 
 
+# "19, not 18", "Grégory, pas Grégoire", "niet 18 maar 19": the value after the negation is the
+# wrong one.
+_WRONG_VALUE = re.compile(
+    r"\b(?:pas|not|niet|nie|non|no|instead\s+of|au\s+lieu\s+de|in\s+plaats\s+van)\s+[^\s,.;!?]+",
+    re.IGNORECASE,
+)
+# Words around a new first name that are no name ("Mon prénom s'écrit Grégory").
+_NOT_A_NAME = frozenset(
+    """mon ma mes my mijn het de la le il is est c'est it's its voornaam prenom prénom name first
+    naam firstname s'écrit spelled geschreven schrijf written wrong faux fout correct sorry
+    désolé desole excuse excusez pardon oops oeps en and et""".split()
+)
+
+
+def new_first_name(text: str) -> str | None:
+    """The new first name in a correction: its capitalised word that is not the wrong one."""
+    kept = _WRONG_VALUE.sub(" ", text)
+    candidates = [
+        word
+        for word in re.findall(r"[^\W\d_][\w'’-]*", kept)
+        if word[0].isupper() and word.lower() not in _NOT_A_NAME
+    ]
+    return read_first_name(candidates[-1]) if candidates else None
+
+
 def new_answer(turn: Turn, field: str | None) -> tuple[str | None, Any]:
     """The answer to change and its new value when the message gives one ("my number is
     wrong, it's 0470 98 76 54"): (field, value), (field, None) to ask it again, or (None, None)."""
     text = turn.text
     if field in CHANGEABLE:
-        # The answer is named: read its value generously.
+        # The answer is named: read its value generously, leaving out the wrong one.
+        kept = _WRONG_VALUE.sub(" ", text)
         readers: dict[str, Any] = {
-            "contact": find_contact(text),
-            "postcode": read_postcode(text),
-            "age": read_age(text, turn.today.year),
+            "contact": find_contact(kept),
+            "postcode": read_postcode(kept),
+            "age": read_age(kept, turn.today.year),
             "actiris_registered": read_yes_no_unknown(text),
-            "first_name": None,
+            "first_name": new_first_name(text),
         }
         return field, readers.get(str(field))
     given = [

@@ -39,15 +39,17 @@ def follow_up_question(turn: Turn) -> str | None:
     return None
 
 
-def typed_answer(turn: Turn) -> list[EventType] | None:
-    """Answer the message as a reply to the conversation so far, or None when it is none."""
+def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
+    """Answer the message as a reply to the conversation so far, or None when it is none.
+    Not `loose` (a message the engine read as off-topic), words like "when" or "how much" alone
+    are no question about the course in focus: "hoeveel is 12 keer 7"."""
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return hand_over(turn, "confirm")
     if wants_to_sign_up(turn.text):
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
-    context = resolve(turn, use_memory=False, about_partner=True)
+    context = resolve(turn, use_memory=False, about_partner=True, guess_topic=True)
     told = not turn.situation.facts.empty
     alone = not (context.courses or context.partner or told)
     if context.organisations and alone and say_organisations(turn, context):
@@ -59,14 +61,16 @@ def typed_answer(turn: Turn) -> list[EventType] | None:
     if context.courses or context.missing_at_partner:
         # A partner alone is described, with its trainings.
         listing = "ask_partners" if context.how == "partner" else "ask_courses"
-        # A course named answers "which one?"; "what do they have?" is a question of its own.
-        answering = context.named_courses or context.how == "partner_topic"
+        # A course named answers "which one?" (so does a topic or partner narrowing the list
+        # just shown); "what do they have?" is a question of its own.
+        answering = context.named_courses or context.how in ("partner_topic", "shown")
         question = (waiting if answering else None) or follow_up_question(turn) or asked or listing
         return hand_over(turn, question)
-    if asked and turn.slot("course"):
+    short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
+    if asked and (loose or short) and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.
         return hand_over(turn, asked)
-    if told:
+    if told and loose:
         # "nah not registered at actiris", "jai 19 ans": a check against what was said.
         return hand_over(turn, "ask_eligibility")
     if context.organisations and say_organisations(turn, context):

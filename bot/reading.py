@@ -217,6 +217,12 @@ _AGE_PATTERNS = [
         r"\b(?:jongeman|jongen|meisje|jongere|jeune|garcon|fille|young\s+(?:man|woman|person)|"
         r"boy|girl)\s+(?:van|de|d'|of)\s+(\d{2})\b"
     ),
+    # "A young man I follow is 19", "ben 16": an age without the usual words.
+    re.compile(
+        r"\b(?:is|est|a)\s+(\d{2})\b(?!\s*(?:euro|eur|%|h\b|uur|heures?|hours?|weeks?|weken|"
+        r"semaines?|mois|months?|maanden|places?|plaatsen|seats?))"
+    ),
+    re.compile(r"\bben\s+(\d{2})\b(?!\s*(?:euro|eur|%|uur|weken|maanden|plaatsen|keer|x\b))"),
     # Someone else's age: "my son is 17", "elle a 16", "ze is 18", "she's 19".
     re.compile(
         r"\b(?:fils|fille|frere|soeur|cousin|cousine|son|daughter|brother|sister|kid|child|zoon|"
@@ -254,6 +260,7 @@ _REGISTERED = re.compile(
     r"(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
+    r"|\b(?:ik\s+)?sta\s+(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
     r"|\b(?:demandeu(?:r|se)|chercheu(?:r|se))\s+d'?\s*emploi\s+(?:inscrit\w*\s+)?(?:chez|a)\s+"
     r"(?:actiris|aktiris)|\b(?:werkzoekende|jobseeker)\s+(?:bij|at|with)\s+(?:actiris|aktiris)"
 )
@@ -263,7 +270,8 @@ _UNSURE_REGISTERED = re.compile(
     r"not\s+sure|niet\s+zeker|idk|jsp)\b[^.?!]{0,12}\b(?:si|if|whether|of)\b"
 )
 _ASKING = re.compile(
-    r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required)\b"
+    r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required|"
+    r"comment|how|hoe|waar|where|ou\s+est[\s-]ce)\b"
 )
 # A place counts as where the person lives only after words that say so.
 _RESIDENCE = re.compile(
@@ -389,8 +397,9 @@ def read_facts(message: str, *, current_year: int) -> PersonFacts:
 # Words that ask about one aspect of a training, so "where and when?" gets both answers.
 _ASPECTS = {
     "schedule": re.compile(
-        r"\b(?:quand|wanneer|when|commence|commencent|debut|debute|start|starts|starting|begint|"
-        r"beginnen|date|dates|datum|data|horaire|horaires|schedule|uren|heures|hours|jours|dagen)\b"
+        r"\b(?:quand|qd|wanneer|wnr|when|wen|commence|commencent|debut|debute|start|starts|starting|"
+        r"begint|beginnen|date|dates|datum|data|horaire|horaires|schedule|uren|heures|hours|jours|"
+        r"dagen)\b"
     ),
     "location": re.compile(
         r"\b(?:waar|where|adresse|adres|address|lieu|locatie|plaats|place|situe|located|whr)\b"
@@ -399,8 +408,9 @@ _ASPECTS = {
         r"exactement|svp|stp)\b|\bou\s*\?"
     ),
     "cost": re.compile(
-        r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|gratuit|gratuite|"
-        r"gratis|free|combien|hoeveel|euro|euros|betalen|pay)\b"
+        r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|paye|payes|gratuit|"
+        r"gratuite|gratos|gratis|free|combien|cb|hoeveel|hvl|euro|euros|betalen|betaald|pay|paid|"
+        r"allowance|indemnite|vergoeding|geld|money|salaire|loon)\b"
     ),
     "certificate": re.compile(
         r"\b(?:certificat|certificate|certif|attestation|attest|diplome|diploma|getuigschrift|"
@@ -413,7 +423,14 @@ _ASPECTS = {
     "eligibility": re.compile(
         r"\b(?:pour\s+qui|qui\s+peut|conditions?|requirements?|requis|prerequis|criteres|"
         r"age\s+min(?:imum)?|min(?:imum)?\s+age|wie\s+mag|wie\s+kan|voorwaarden|vereisten|who\s+can|"
-        r"eligible|admission|toelating|toegelaten|leeftijd|how\s+old|quel\s+age|hoe\s+oud)\b"
+        r"eligible|admission|toelating|toegelaten|leeftijd|how\s+old|quel\s+age|hoe\s+oud|"
+        r"can\s+i\s+(?:do\s+(?:it|this|that)|join|follow|take|go)|"
+        r"could\s+(?:i|he|she)\s+(?:do\s+(?:it|this|that)|join|follow|take)|"
+        r"je\s+peux\s+(?:le|la|y|faire|aller|participer|suivre)|mag\s+ik|"
+        r"kan\s+ik\s+(?:dat|het|die|er|daar|daaraan|eraan)|deelnemen|meedoen|participer|"
+        r"need\s+to\s+know|faut\s+(?:savoir|connaitre)|connaissances|voorkennis|prerequisites?|"
+        r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|moet\s+(?:ik|je|men)|"
+        r"do\s+i\s+need|do\s+you\s+need|heb\s+ik\s+nodig)\b"
     ),
 }
 # A short message that continues the last question with something else: "et chez BeCode ?",
@@ -458,14 +475,30 @@ def read_aspects(message: str) -> list[str]:
 
 
 _SIGN_UP = re.compile(
-    r"\b(?:m'?inscrire|inscris[\s-]*moi|inscrivez[\s-]*moi|je\s+m'?inscris|je\s+veux\s+m'?inscrire|"
-    r"sign\s+(?:me\s+)?up|register\s+me|put\s+me\s+(?:down|in)|enrol(?:l)?\s+me|postuler|"
-    r"schrijf\s+(?:me|mij)\s+in|inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
+    r"\b(?:m'?inscrire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
+    r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him)|"
+    r"pre-?register|put\s+me\s+(?:down|in)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
+    r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
     r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
+)
+# "Je peux m'inscrire ?", "can I sign up?", "mag ik me inschrijven?": asking whether one may.
+_MAY_I = re.compile(
+    r"\b(?:je\s+peux|puis[\s-]*je|est[\s-]*ce\s+que\s+je\s+peux|on\s+peut|can\s+i|could\s+i|may\s+i|"
+    r"am\s+i\s+allowed|mag\s+ik|kan\s+ik|kun\s+ik|magik)\b"
+)
+
+
+# Signing up someone else: "kan ik haar inschrijven?" asks to do it, not whether one may.
+_SIGN_UP_SOMEONE = re.compile(
+    r"\b(?:l'?inscrire|inscrire\s+(?:ma|mon|sa|son|notre)|haar|hem|sign\s+(?:her|him|them)|"
+    r"register\s+(?:her|him|them))\b"
 )
 
 
 def wants_to_sign_up(message: str) -> bool:
     """The message asks to be pre-registered ("inscris-moi pour celle de mars", "I'll take the
-    June one", "schrijf me in"), whatever else it says."""
-    return bool(_SIGN_UP.search(plain(message)))
+    June one", "schrijf me in", "can I sign her up?"), whatever else it says; "can I sign up?"
+    asks whether one may."""
+    text = plain(message)
+    asking = _MAY_I.search(text) and not _SIGN_UP_SOMEONE.search(text)
+    return bool(_SIGN_UP.search(text)) and not asking

@@ -48,10 +48,14 @@ ONLINE = re.compile(
     r"\b(?:online|en\s+ligne|a\s+distance|from\s+home|de\s+chez\s+moi|de\s+la\s+maison|"
     r"(?:van\s+)?thuis|remote|op\s+afstand)\b"
 )
+# Words for a session: a rank next to them picks a session, not a course.
+SESSION_WORDS = re.compile(
+    r"\b(?:sessions?|sessies?|dates?|datum|groupes?|groeps?|groups?|rentree)\b"
+)
 # Words that point at one course of a list ("die van DigitalCity", "celle de BeCode").
 POINTER = re.compile(
-    r"\b(?:die|degene|diegene|deze|celle|celui|the\s+one|that\s+one|this\s+one|the\s+course|"
-    r"la\s+formation|the\s+training|de\s+opleiding)\b"
+    r"\b(?:die|degene|diegene|deze|celle|celui|one|the\s+course|la\s+formation|the\s+training|"
+    r"de\s+opleiding)\b"
 )
 # A month after these words is in the past ("inscrit depuis septembre"), not a session.
 PAST_MONTH_CUES = frozenset("depuis since sinds sedert".split())
@@ -76,7 +80,9 @@ NUMBER_WORDS: dict[str, int] = {
 # "the number 2", "option 3", "n°2", "#2", "nr 2".
 RANK_CUES = frozenset("number numero num no nr nummer option optie choix keuze".split())
 SOONEST = frozenset(
-    "prochaine prochain next volgende eerstvolgende earliest soonest tot vroegste eerst".split()
+    """prochaine prochain next volgende eerstvolgende earliest soonest tot vroegste eerst proche
+    closest nearest asap dichtstbij dichtste snel snelst snelste vite rapidement quickest
+    soon""".split()
 )
 LATEST = frozenset("latest laatste tard later".split())
 OTHER = frozenset("autre other andere ander".split())
@@ -128,11 +134,32 @@ def similar(typed: str, known: str) -> bool:
     return _typo_of(typed, known)
 
 
+def sounds(word: str) -> str:
+    """How a word sounds, roughly, in French SMS spelling: "numerik" and "numerique",
+    "grafisme" and "graphisme", "informatik" and "informatique" sound the same."""
+    for written, sound in (
+        ("que", "k"),
+        ("qu", "k"),
+        ("ph", "f"),
+        ("ck", "k"),
+        ("c", "k"),
+        ("y", "i"),
+        ("ai", "e"),
+        ("ei", "e"),
+        ("ou", "u"),
+        ("w", "v"),
+    ):
+        word = word.replace(written, sound)
+    return re.sub(r"(.)\1+", r"\1", word).rstrip("es")
+
+
 def _typo_of(typed: str, known: str) -> bool:
     """One typo in a word of 5 letters or more, two from 9; never in the first letter (a
     different first letter makes another word: "commence" is no "ecommerce")."""
     if len(known) < 5 or len(typed) < 4 or typed[0] != known[0]:
         return False
+    if sounds(typed) == sounds(known):
+        return True
     limit = 1 if len(known) < 9 else 2
     return edit_distance(typed, known, limit) <= limit
 
@@ -141,16 +168,26 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple(w for w in words(name) if w not in STOP_WORDS)
 
 
-def _typed_words(text: str) -> list[str]:
-    """The words of a message, with each pair of neighbours also joined ("web dev" → "webdev",
-    "cyber security" → "cybersecurity"), since people split and join words freely."""
+@dataclass(frozen=True)
+class Typed:
+    """The words of a message, and each pair of neighbours joined ("web dev" → "webdev",
+    "cyber security" → "cybersecurity"), since people split and join words freely. A joined
+    pair must match exactly: "en marketing" is no typo of "emarketing"."""
+
+    words: tuple[str, ...]
+    joined: frozenset[str]
+
+
+def _typed_words(text: str) -> Typed:
     found = words(text)
-    return found + [a + b for a, b in pairwise(found)]
+    return Typed(tuple(found), frozenset(a + b for a, b in pairwise(found)))
 
 
-def _contains(typed: Sequence[str], name: Sequence[str]) -> bool:
+def _contains(typed: Typed, name: Sequence[str]) -> bool:
     """Every word of `name` is in the message (typos allowed)."""
-    return bool(name) and all(any(similar(t, n) for t in typed) for n in name)
+    return bool(name) and all(
+        n in typed.joined or any(similar(t, n) for t in typed.words) for n in name
+    )
 
 
 # --------------------------------------------------------------------------- the snapshot
@@ -299,24 +336,29 @@ class CatalogueIndex:
         shown: Sequence[str] = (),
         partner: str | None = None,
         topic: str | None = None,
+        topic_words: Sequence[str] = (),
     ) -> Match:
-        """The courses `text` names, within `partner` and `topic` when given (or named in it)."""
+        """The courses `text` names, within `partner` and `topic` when given (or named in it).
+        A title made only of the words that name the topic (`topic_words`: "web developer" in
+        "what web developer trainings are there?") asks about the topic, not that course."""
         typed = _typed_words(text)
+        generic = frozenset(topic_words)
         partners = [partner] if partner else self.partners_named(text)
         at_partner = [c for c in self.courses if not partners or c.partner in partners]
         allowed_keys = [c.key for c in at_partner if not topic or c.topic == topic]
-        by_name = self._by_name(typed, [c.key for c in at_partner])
+        by_name = self._by_name(typed, [c.key for c in at_partner], generic)
         if by_name:
             return by_name
         if partners:
             # The course named is not the partner's: "DigitalCity graphic design".
-            elsewhere = self._by_name(typed, [c.key for c in self.courses])
+            elsewhere = self._by_name(typed, [c.key for c in self.courses], generic)
             if elsewhere:
                 return Match(elsewhere.keys, "elsewhere")
         shown_allowed = [key for key in shown if key in allowed_keys]
         if partners and len(shown_allowed) == 1 and POINTER.search(plain(text)):
             return Match((shown_allowed[0],), "rank")  # "die van DigitalCity" in the list shown
-        if shown_allowed:
+        if shown_allowed and not SESSION_WORDS.search(plain(text)):
+            # "The first" is a course of the list, unless it is "the first session".
             ranked = pick_rank(words(text), shown_allowed)
             if ranked:
                 return Match((ranked,), "rank")
@@ -335,6 +377,9 @@ class CatalogueIndex:
                 return Match(tuple(online), "format")
         if partners or topic:
             how = "partner_topic" if partners and topic else ("partner" if partners else "topic")
+            if shown_allowed and len(shown_allowed) < len(allowed_keys):
+                # Within the list just shown: "dev web" after BeCode's courses.
+                return Match(tuple(shown_allowed), "shown")
             return Match(tuple(allowed_keys), how)
         return NOTHING
 
@@ -344,16 +389,22 @@ class CatalogueIndex:
     def courses_of_partner(self, partner: str) -> list[str]:
         return [c.key for c in self.courses if c.partner == partner]
 
-    def _by_name(self, typed: Sequence[str], allowed: Sequence[str]) -> Match:
+    def _by_name(
+        self, typed: Typed, allowed: Sequence[str], generic: frozenset[str] = frozenset()
+    ) -> Match:
         full: dict[str, tuple[int, bool]] = {}
         for key, name, is_alias in self._names:
             # Every word of a title or alias (a title shared by two courses names both).
             if key not in allowed or not _contains(typed, name):
                 continue
+            if not is_alias and set(name) <= generic:
+                continue
             score = (len(name), is_alias)
             full[key] = max(full.get(key, (0, False)), score)
         if not full:
-            parts = [key for key, run in self._parts if key in allowed and _in_order(typed, run)]
+            parts = [
+                key for key, run in self._parts if key in allowed and _in_order(typed.words, run)
+            ]
             if parts:
                 return Match(tuple(dict.fromkeys(k for k in allowed if k in parts)), "title")
             return NOTHING
@@ -391,7 +442,7 @@ class CatalogueIndex:
             on_day = [s.key for s in sessions if (s.start.month, s.start.day) == day]
             if on_day:
                 return Match(tuple(on_day), "date")
-        month = month_named(text)
+        month = month_named(text, choosing=True)
         if month:
             in_month = [s.key for s in sessions if s.start.month == month]
             return Match(tuple(in_month), "month") if in_month else Match((), "month")
@@ -491,14 +542,16 @@ def pick_rank(typed: Sequence[str], keys: Sequence[str]) -> str | None:
     return keys[rank - 1] if rank > 0 else keys[-1]
 
 
-def month_named(text: str) -> int | None:
-    """The month a message names ("celle de septembre", "in april", "die van maart", "09/2027")."""
+def month_named(text: str, *, choosing: bool = False) -> int | None:
+    """The month a message names ("celle de septembre", "in april", "die van maart"). When the
+    person is choosing a session (`choosing`), "May" and "mars" are months without a cue."""
     typed = words(text)
     for i, word in enumerate(typed):
         month = MONTHS.get(word)
         if month is None or (i and typed[i - 1] in PAST_MONTH_CUES):
             continue
-        if word in AMBIGUOUS_MONTHS and not (i and typed[i - 1] in MONTH_CUES) and len(typed) > 1:
+        cued = choosing or (i and typed[i - 1] in MONTH_CUES) or len(typed) == 1
+        if word in AMBIGUOUS_MONTHS and not cued:
             continue
         return month
     return None
