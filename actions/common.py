@@ -134,6 +134,9 @@ class Turn:
     remembered: dict[str, Any] = field(default_factory=dict)
     # Set once an action handed the turn over to another (see `hand_over`).
     handed_over: bool = False
+    # Set once an action read a topic's usual word the engine did not tag ("web" alone): the
+    # action the turn is handed over to reads it the same way.
+    guess_topic: bool = False
     _index: CatalogueIndex | None = None
 
     def write(self) -> AbstractContextManager[Session]:
@@ -264,6 +267,23 @@ class AssistantAction(Action):
     def respond(self, turn: Turn) -> list[EventType]:
         raise NotImplementedError
 
+    def corrects_the_summary(self, turn: Turn, pending: str | None) -> bool:
+        """Whether this message, taken for a question, changes an answer of the summary
+        shown just before."""
+        answers_summary = ANSWERING.get("confirm")
+        return (
+            pending == "confirm"
+            and bool(self.intent)
+            and answers_summary is not None
+            and self.intent != answers_summary.intent
+            and answers_summary.gives_new_answer(turn)
+        )
+
+    @classmethod
+    def gives_new_answer(cls, turn: Turn) -> bool:
+        """Whether the message gives a new value to an answer (see the summary's action)."""
+        return False
+
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
@@ -280,7 +300,11 @@ class AssistantAction(Action):
                 # What the assistant waits for holds for the next message only.
                 turn.remember(pending=None)
                 turn.keep_facts()
-                events = self.respond(turn)
+                if self.corrects_the_summary(turn, tracker.get_slot("pending")):
+                    # "Mon âge c'est 19, pas 18" at the summary reads like a question.
+                    events = hand_over(turn, "confirm")
+                else:
+                    events = self.respond(turn)
                 events += [
                     SlotSet(name, value)
                     for name, value in turn.remembered.items()

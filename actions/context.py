@@ -25,11 +25,16 @@ from bot.catalogue.resolver import words
 from bot.catalogue.topics import topic_named
 from bot.db.models import Course, Partner, localized
 from bot.i18n import format_date, topic_name
-from bot.reading import is_follow_up, plain
+from bot.reading import asks_prior_skill, is_follow_up, plain
 
 # Words that point back at the partner just talked about ("do they have cloud?").
 _THEM = re.compile(
     r"\b(?:they|them|their|ils|eux|elles|leur|leurs|ze|zij|hun|hen|daar|la-bas|chez\s+eux|bij\s+hen)\b"
+)
+# Words that point back at the training in focus in a question about an organisation.
+_FOR_IT = re.compile(
+    r"\b(?:pour\s+(?:ca|cela|celle-ci|celle-la|elle|cette\s+formation)|for\s+(?:it|this|that)|"
+    r"daarvoor|hiervoor|ervoor|voor\s+(?:die|deze|dat|dit|het)\b)"
 )
 _ANY_TRAINING = re.compile(r"\b(?:une|a|an|een|iets|quelque\s+chose|something|anything)\b")
 # A choice offers at most this many buttons; more, and a narrowing question comes first.
@@ -77,7 +82,12 @@ def resolve(
     (a question about what a partner offers), "they" is the partner of the course in focus.
     With `guess_topic` (a message the engine could not place), a topic's usual word counts
     even when the engine did not tag it."""
-    topic = turn.entity("course_topic") or (topic_named(turn.text) if guess_topic else None)
+    turn.guess_topic = turn.guess_topic or guess_topic
+    topic = turn.entity("course_topic") or (topic_named(turn.text) if turn.guess_topic else None)
+    topic_span = entity_text(turn, "course_topic") if turn.entity("course_topic") else None
+    if topic_span and turn.slot("course") and asks_prior_skill(turn.text.split(topic_span)[0]):
+        # "Do I need to know coding before?" asks about the training in focus.
+        topic = topic_span = None
     context = CourseContext(topic=topic)
     button_course = turn.entity("course")
     if button_course:
@@ -112,7 +122,6 @@ def resolve(
         context.topic = turn.slot("course_topic") or (focus.topic if focus else None)
     if len(partners) == 1:
         context.partner = get_partner(turn.db, partners[0])
-    topic_span = entity_text(turn, "course_topic") if turn.entity("course_topic") else None
     match = index.find_courses(
         turn.text,
         shown=turn.slot_list("shown_courses"),
@@ -197,8 +206,10 @@ def say_organisations(turn: Turn, context: CourseContext) -> bool:
 
 def about_an_organisation(turn: Turn, context: CourseContext) -> bool:
     """A question about an organisation alone ("comment on s'inscrit chez Actiris ?"): explain
-    it, and say whether that was the answer."""
-    alone = not (context.named_courses or context.partner or context.topic)
+    it, and say whether that was the answer. "Je dois être inscrite à Actiris pour ça ?" asks
+    about the training in focus."""
+    for_it = bool(turn.slot("course")) and bool(_FOR_IT.search(plain(turn.text)))
+    alone = not (context.named_courses or context.partner or context.topic or for_it)
     return alone and turn.situation.empty and say_organisations(turn, context)
 
 

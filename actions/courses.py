@@ -97,8 +97,10 @@ class ActionCourses(AssistantAction):
             # "Y a des formations gratos ?": the price question, about them all.
             return hand_over(turn, ASPECT_QUESTIONS[asked[0]])
         if len(context.courses) == 1 and (context.named_courses or asked):
-            # "Tell me about the Salesforce one": its sessions (or what else is asked of it).
-            return answer_aspects(turn, context.courses[0], asked or ["schedule"])
+            # "Tell me about the Salesforce one": its sessions (or what else is asked of it),
+            # and whether it fits someone who told about themselves earlier.
+            fits = [] if turn.facts.empty or asked else ["eligibility"]
+            return answer_aspects(turn, context.courses[0], [*fits, *(asked or ["schedule"])])
         if not context.named_anything:
             context.courses = search_courses(turn.db, turn.today)
             intro = turn.reply.text("courses_all")

@@ -3,6 +3,8 @@ that runs none (Actiris, a CPAS…) explained in one line."""
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Turn, hand_over, payload
@@ -18,7 +20,10 @@ from actions.courses import answer_aspects, describe_what, focus, list_courses
 from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import list_partners
 from bot.db.models import localized
-from bot.reading import read_aspects
+from bot.reading import plain, read_aspects
+
+# "Who runs it?": the training just talked about.
+_ABOUT_IT = re.compile(r"\b(?:it|this|that|ca|cela|celle-ci|celle-la|elle|het|dat|die|deze|dit)\b")
 
 
 class ActionPartners(AssistantAction):
@@ -43,6 +48,14 @@ class ActionPartners(AssistantAction):
             intro = turn.reply.text("courses_found", what=describe_what(turn, context))
             list_courses(turn, context, intro, "ask_schedule")
             return []
+        runs_course_in_focus = False
+        if partner is None and not explained and not context.courses:
+            in_focus = resolve(turn).courses
+            if len(in_focus) == 1 and "eligibility" in asked:
+                return hand_over(turn, "ask_eligibility")  # "who can do it?" is not who runs it
+            if len(in_focus) == 1 and _ABOUT_IT.search(plain(turn.text)):
+                partner = in_focus[0].partner  # "who runs it?"
+                runs_course_in_focus = True
         if partner is None:
             if explained:
                 return []
@@ -65,6 +78,8 @@ class ActionPartners(AssistantAction):
             website=partner.website,
             contact=partner.contact,
         )
+        if runs_course_in_focus:
+            return []
         if partner.courses and not turn.facts.empty:
             # Someone who told about themselves: whether each training fits them.
             say_verdicts(turn, list(partner.courses), turn.facts, "ask_schedule")

@@ -19,7 +19,7 @@ from actions.common import (
 from actions.conditions import rules_of
 from actions.context import course_values, offer_courses, resolve, say_organisations
 from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
-from bot.catalogue.resolver import month_named
+from bot.catalogue.resolver import ORDINALS, month_named, words
 from bot.db.models import CourseSession
 from bot.eligibility import Outcome, PersonFacts, evaluate
 from bot.i18n import format_date, month_name
@@ -107,8 +107,10 @@ class ActionStartPreregistration(AssistantAction):
             turn.remember(course_choices=choices or None)
             return [*events, SlotSet("course", None), SlotSet("session", None)]
         course = context.courses[0]
-        # "The last one, sign me up": the rank chose the course, not its session.
-        text = "" if context.how == "rank" else turn.text
+        # "The last one, sign me up": the rank chose the course, not its session (but in
+        # "die van DigitalCity, die van oktober" the month still chooses the session).
+        by_ordinal = context.how == "rank" and any(w in ORDINALS for w in words(turn.text))
+        text = "" if by_ordinal else turn.text
         return [*events, SlotSet("course", course.key), *choose_session(turn, course.key, text)]
 
     def then_the_form(self, turn: Turn) -> list[EventType]:
@@ -395,6 +397,10 @@ class ValidatePreregistrationForm(FormValidation):
                 topic=turn.entity("course_topic"),
             )
             if not named.one:
+                choices = turn.slot_list("course_choices") or turn.slot_list("shown_courses")
+                soonest = index.soonest_session_among(typed, named.keys or choices)
+                if soonest:
+                    return self._take(turn, soonest)  # "de eerstvolgende sessie graag"
                 return self._which_course(turn, named.keys)
             course_key = named.one
         ref = index.by_key.get(course_key or "")

@@ -252,6 +252,11 @@ class ActionAnswerSummary(AssistantAction):
 
     action_name, intent = "action_answer_summary", "confirm"
 
+    @classmethod
+    def gives_new_answer(cls, turn: Turn) -> bool:
+        field, value = new_answer(turn, turn.entity("field"))
+        return field in CHANGEABLE and value is not None
+
     def respond(self, turn: Turn) -> list[EventType]:
         field, value = new_answer(turn, turn.entity("field"))
         events: list[EventType] = []

@@ -260,7 +260,7 @@ _REGISTERED = re.compile(
     r"(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
-    r"|\b(?:ik\s+)?sta\s+(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
+    r"|\b(?:ik\s+)?(?:sta|zit)\s+(?:al\s+|wel\s+)?(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
     r"|\b(?:demandeu(?:r|se)|chercheu(?:r|se))\s+d'?\s*emploi\s+(?:inscrit\w*\s+)?(?:chez|a)\s+"
     r"(?:actiris|aktiris)|\b(?:werkzoekende|jobseeker)\s+(?:bij|at|with)\s+(?:actiris|aktiris)"
 )
@@ -322,8 +322,14 @@ class Situation:
         return self.facts.empty and self.postcode is None and self.diploma is None
 
 
+# Dutch puts the verb last in a clause: "een vrouw die in Anderlecht woont".
+_RESIDENCE_BEFORE_VERB = re.compile(
+    r"\b(?:in|te)((?:\s+[a-z'-]+){1,3}?)\s+(?:woon|woont|wonen|woonde|woonachtig\s+is)\b"
+)
+
+
 def _place_after_residence_cue(text: str) -> tuple[bool | None, str | None]:
-    for match in _RESIDENCE.finditer(text):
+    for match in [*_RESIDENCE.finditer(text), *_RESIDENCE_BEFORE_VERB.finditer(text)]:
         words = match.group(1).split()
         for size in (3, 2, 1):
             for i in range(len(words) - size + 1):
@@ -424,10 +430,11 @@ _ASPECTS = {
         r"\b(?:pour\s+qui|qui\s+peut|conditions?|requirements?|requis|prerequis|criteres|"
         r"age\s+min(?:imum)?|min(?:imum)?\s+age|wie\s+mag|wie\s+kan|voorwaarden|vereisten|who\s+can|"
         r"eligible|admission|toelating|toegelaten|leeftijd|how\s+old|quel\s+age|hoe\s+oud|"
-        r"can\s+i\s+(?:do\s+(?:it|this|that)|join|follow|take|go)|"
+        r"can\s+i\s+(?:also\s+|still\s+)?(?:do\s+(?:it|this|that)|join|follow|take|go|apply)|"
         r"could\s+(?:i|he|she)\s+(?:do\s+(?:it|this|that)|join|follow|take)|"
-        r"je\s+peux\s+(?:le|la|y|faire|aller|participer|suivre)|mag\s+ik|"
-        r"kan\s+ik\s+(?:dat|het|die|er|daar|daaraan|eraan)|deelnemen|meedoen|participer|"
+        r"je\s+peux\s+(?:aussi\s+)?(?:le|la|y|faire|aller|participer|suivre)|puis-je|mag\s+ik|"
+        r"kan\s+ik\s+(?:wel\s+|ook\s+|nog\s+)?(?:dat|het|die|er|daar|daaraan|eraan|naar|bij)|"
+        r"deelnemen|meedoen|participer|"
         r"need\s+to\s+know|faut\s+(?:savoir|connaitre)|connaissances|voorkennis|prerequisites?|"
         r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|moet\s+(?:ik|je|men)|"
         r"do\s+i\s+need|do\s+you\s+need|heb\s+ik\s+nodig)\b"
@@ -436,9 +443,24 @@ _ASPECTS = {
 # A short message that continues the last question with something else: "et chez BeCode ?",
 # "and the web one?", "en bij MolenGeek?", "what about Cepegra".
 _FOLLOW_UP = re.compile(
-    r"^\W*(?:(?:ok|oke|okay|bon|alors|euh|so|and\s+so|dus)\W+)?(?:et|and|en|what\s+about|how\s+about|"
-    r"et\s+pour|en\s+voor|ou\s+bien|or)\b"
+    r"^\W*(?:(?:ok|oke|okay|bon|alors|euh|so|and\s+so|dus)\W+)?(?:what\s+about|how\s+about|"
+    r"et\s+quid\s+de|quid\s+de|en\s+wat\s+met|wat\s+met|et\s+pour|en\s+voor|ou\s+bien|et|and|en|or)\b"
 )
+
+
+# "Do I need to know coding before?", "faut-il des connaissances en informatique ?": what a
+# training asks of people, not another training searched.
+_PRIOR_SKILL = re.compile(
+    r"\b(?:need|needs|have\s+to|must|required|faut|dois|doit|besoin|moet|moeten|nodig|vereist)\b"
+    r"[^.?!]{0,30}\b(?:know|knowledge|experience|basics|connaitre|connaissances?|savoir|"
+    r"experience|bases|niveau|level|kennen|kennis|ervaring|kunnen|voorkennis)\b"
+    r"|\b(?:prior\s+knowledge|voorkennis|pre-?requis|prerequisites?)\b"
+)
+
+
+def asks_prior_skill(message: str) -> bool:
+    """Whether the message asks what a training expects people to know already."""
+    return bool(_PRIOR_SKILL.search(plain(message)))
 
 
 _QUESTION_WORDS = re.compile(
@@ -451,9 +473,11 @@ def is_follow_up(message: str) -> bool:
     """A short message that asks the last question again about something else ("et chez
     BeCode ?", "and the web one?"), not a question of its own ("and which ones are cloud?")."""
     text = plain(message)
+    opener = _FOLLOW_UP.search(text)
+    # The opener's own "what" ("what about…") asks nothing more.
     return (
-        bool(_FOLLOW_UP.search(text))
-        and not _QUESTION_WORDS.search(text)
+        opener is not None
+        and not _QUESTION_WORDS.search(text[opener.end() :])
         and len(text.split()) <= 12
     )
 

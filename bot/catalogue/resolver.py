@@ -158,8 +158,9 @@ def _typo_of(typed: str, known: str) -> bool:
     different first letter makes another word: "commence" is no "ecommerce")."""
     if len(known) < 5 or len(typed) < 4 or typed[0] != known[0]:
         return False
-    if sounds(typed) == sounds(known):
-        return True
+    sound = sounds(known)
+    if len(sound) >= 5 and sounds(typed) == sound:
+        return True  # short sounds collide: "like" sounds like "lycée"
     limit = 1 if len(known) < 9 else 2
     return edit_distance(typed, known, limit) <= limit
 
@@ -397,13 +398,15 @@ class CatalogueIndex:
             # Every word of a title or alias (a title shared by two courses names both).
             if key not in allowed or not _contains(typed, name):
                 continue
-            if not is_alias and set(name) <= generic:
+            if not is_alias and _all_said_by(name, generic):
                 continue
             score = (len(name), is_alias)
             full[key] = max(full.get(key, (0, False)), score)
         if not full:
             parts = [
-                key for key, run in self._parts if key in allowed and _in_order(typed.words, run)
+                key
+                for key, run in self._parts
+                if key in allowed and not _all_said_by(run, generic) and _in_order(typed.words, run)
             ]
             if parts:
                 return Match(tuple(dict.fromkeys(k for k in allowed if k in parts)), "title")
@@ -461,6 +464,14 @@ class CatalogueIndex:
                 return Match(tuple(fitting), "part_of_day")
         return NOTHING
 
+    def soonest_session_among(self, text: str, courses: Sequence[str]) -> str | None:
+        """The soonest open session of several courses, when the message asks for the soonest
+        ("de eerstvolgende sessie" answering "which training?")."""
+        if not SOONEST & set(words(text)):
+            return None
+        sessions = [s for key in courses if key in self.by_key for s in self.by_key[key].sessions]
+        return min(sessions, key=lambda s: s.start).key if sessions else None
+
 
 def _distinctive_runs(name: tuple[str, ...], spread: Counter[str]) -> list[tuple[str, ...]]:
     """Every run of two neighbouring words of a title that only this course uses."""
@@ -490,6 +501,12 @@ def _named(refs: Iterable[NamedRef], text: str) -> list[str]:
                 found.append(ref.key)
                 break
     return found
+
+
+def _all_said_by(name: Sequence[str], said: frozenset[str]) -> bool:
+    """Whether every word of a name is one of the words said (or a spelling of one: the title
+    "Développeur web" is made of the words of "web developer")."""
+    return bool(said) and all(any(_same_word(w, n) for w in said) for n in name)
 
 
 def _same_word(typed: str, known: str) -> bool:

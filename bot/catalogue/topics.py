@@ -43,7 +43,9 @@ def topic_phrases() -> tuple[tuple[str, str], ...]:
 
 def topic_named(text: str) -> str | None:
     """The topic a message names with one of its usual words, if any."""
-    written = " " + " ".join(re.findall(r"[a-z0-9]+", plain(text))) + " "
+    # "L'IA" names AI, but "j'ai" is no AI: an elided article goes, other elisions stay words.
+    unelided = re.sub(r"\b(?:l|d|qu)['’]", " ", plain(text))
+    written = " " + " ".join(re.findall(r"[a-z0-9]+(?:['’][a-z0-9]+)*", unelided)) + " "
     for phrase, topic in topic_phrases():
         if f" {phrase} " in written:
             return topic

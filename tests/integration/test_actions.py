@@ -194,6 +194,41 @@ def test_follow_up_questions_use_the_course_in_mind(db, today):
     assert expected in certificate
 
 
+@pytest.mark.parametrize("message", ["who can do it", "qui peut la faire ?", "wie mag dat doen"])
+def test_who_can_do_the_course_in_mind_is_its_conditions(db, message):
+    key = "molengeek-coding-school"
+    with db() as session:
+        course = get_course(session, key)
+    t = tracker(message, intent="ask_partners", slots={"course": key}, lang="en")
+    _, texts, _ = run(ActionPartners(), t)
+    assert course.rules and all(rule.reason_en in texts for rule in course.rules)
+
+
+def test_who_runs_the_course_in_mind_is_its_partner(db):
+    key = "becode-ai-data-developer"
+    with db() as session:
+        course = get_course(session, key)
+        partner, address = course.partner.name, course.partner.address
+    t = tracker("who runs it?", intent="ask_partners", slots={"course": key}, lang="en")
+    _, texts, events = run(ActionPartners(), t)
+    assert texts.startswith(partner) and address in texts
+    assert SlotSet("course", None) not in events, "the course stays in mind"
+
+
+def test_a_skill_asked_about_is_about_the_course_in_mind(db):
+    key = "becode-ai-data-developer"
+    with db() as session:
+        course = get_course(session, key)
+    message = "do i need to know coding before"
+    t = tracker(message, intent="ask_eligibility", slots={"course": key}, lang="en")
+    start = message.index("coding")
+    t.latest_message["entities"] = [
+        {"entity": "course_topic", "value": "web_development", "start": start, "end": start + 6}
+    ]
+    _, texts, _ = run(ActionEligibility(), t)
+    assert all(rule.reason_en in texts for rule in course.rules)
+
+
 def test_a_question_without_any_course_narrows_the_choice_first(db):
     messages, texts, events = run(ActionCertificate(), tracker("certificate?", lang="en"))
     assert texts == text("which_course_narrow", "en", count=17)

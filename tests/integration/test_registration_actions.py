@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
 import actions.common
+from actions.eligibility import ActionEligibility
 from actions.my_data import ActionCancelRegistration, ActionCheckRegistration, ActionDeleteMyData
 from actions.preregistration_form import (
     ActionAskSession,
@@ -248,6 +249,28 @@ def test_a_new_value_in_the_same_message_changes_it_at_once(db, session_key):
         ),
     )
     assert SlotSet("contact", "+32470987654") in events
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [("mon âge c'est 23 en fait, pas 22", "ask_eligibility"), ("ik ben 23, niet 22", "inform")],
+)
+def test_a_correction_at_the_summary_read_as_a_question_still_corrects(
+    db, session_key, message, intent
+):
+    slots = filled(session_key, pending="confirm", language="fr")
+    messages, texts, events = run(ActionEligibility(), tracker(message, intent=intent, slots=slots))
+    assert SlotSet("age", 23) in events
+    assert "23" in texts, "the summary comes again, with the new age"
+    assert messages[0]["buttons"][0]["payload"] == "/affirm"
+
+
+def test_the_same_question_without_a_summary_shown_is_a_question(db, session_key):
+    slots = filled(session_key, language="fr")
+    _, _, events = run(
+        ActionEligibility(), tracker("j'ai 23 ans, je peux ?", intent="ask_eligibility", slots=slots)
+    )
+    assert SlotSet("age", 23) not in events
 
 
 @pytest.mark.parametrize("lang", ["fr", "nl", "en"])

@@ -94,6 +94,22 @@ def test_words_that_name_no_course(index, text):
     assert not index.find_courses(text)
 
 
+def test_a_title_made_of_the_words_that_named_the_topic_asks_about_the_topic(index):
+    # "Web developer" (and its French title "Développeur web") is a title of two courses and
+    # the words the engine read as the topic: all web trainings are meant.
+    text = "hello im 23, what web developer trainings are there"
+    assert index.find_courses(text).keys == ("becode-web-developer", "bf-web-developer")
+    assert not index.find_courses(text, topic_words=["web", "developer"])
+
+
+def test_the_soonest_session_of_several_courses(index):
+    courses = ["becode-web-developer", "bf-web-developer"]
+    soonest = index.soonest_session_among("de eerstvolgende sessie graag", courses)
+    starts = {s.key: s.start for c in courses for s in index.by_key[c].sessions}
+    assert soonest == min(starts, key=starts.__getitem__)
+    assert index.soonest_session_among("welke sessies zijn er", courses) is None
+
+
 def test_a_title_that_is_a_topics_name_asks_about_the_topic(index):
     # "Marketing digital" is MolenGeek's title and the topic's name: the topic is meant.
     assert not index.find_courses("quelles formations marketing digital")
@@ -186,6 +202,8 @@ def test_a_rank_counts_in_the_sessions_offered(index):
         ("en het ocmw? kunnen die mij helpen", ["cpas"]),
         ("my school said", ["school"]),
         ("I left school", []),
+        # A short word that sounds like an alias ("lycée") is no name of it.
+        ("do you have trainings for the basics, like using a computer?", []),
         ("ik ben bij de VDAB", ["vdab"]),
     ],
 )

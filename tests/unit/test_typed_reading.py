@@ -1,0 +1,103 @@
+"""What the actions read in a typed message beyond the engine's intent: the person's situation
+(age, Actiris, commune, diploma), the aspects asked, a follow-up, a skill asked about, the
+topic's usual words. Plain functions: no database, no Rasa."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue.topics import topic_named
+from bot.reading import asks_prior_skill, is_follow_up, read_aspects, read_situation
+
+YEAR = 2026
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "actiris", "postcode"),
+    [
+        ("j'ai 19 ans, inscrit chez actiris, j'habite à Jette", 19, True, "1090"),
+        ("ik ben 22 en zit bij actiris", 22, True, None),
+        ("ik zit al bij actiris", None, True, None),
+        ("een jonge vrouw van 22 jaar die in Anderlecht woont", 22, None, "1070"),
+        ("i'm 23 and i live in molenbeek", 23, None, "1080"),
+        ("nah not at actiris", None, False, None),
+        ("ingeschreven bij actiris sinds januari", None, True, None),
+    ],
+)
+def test_a_situation_told_in_passing(text, age, actiris, postcode):
+    situation = read_situation(text, current_year=YEAR)
+    assert (situation.age, situation.actiris_registered, situation.postcode) == (
+        age,
+        actiris,
+        postcode,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["zit je bij actiris?", "omdat ik in Gent woon", "ik heb in Ukkel gewoond"],
+)
+def test_no_brussels_residence_or_registration_read_into_these(text):
+    situation = read_situation(text, current_year=YEAR)
+    assert situation.actiris_registered is None
+    assert situation.lives_in_brussels is not True
+
+
+@pytest.mark.parametrize(
+    ("text", "aspects"),
+    [
+        ("c'est où et ça commence quand ?", ["schedule", "location"]),
+        ("ok en kan ik wel naar webmaster 360?", ["eligibility"]),
+        ("can i also join the other one", ["eligibility"]),
+        ("puis-je la faire", ["eligibility"]),
+        ("who runs it", []),
+    ],
+)
+def test_aspects_asked(text, aspects):
+    assert read_aspects(text) == aspects
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("what about the becode one then", True),
+        ("en wat met die van becode", True),
+        ("et quid de molengeek", True),
+        ("et pour becode ?", True),
+        ("and which ones are cloud?", False),
+        ("and how much is it", False),
+        ("what trainings are there", False),
+    ],
+)
+def test_a_follow_up_asks_the_last_question_again(text, follow_up):
+    assert is_follow_up(text) is follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("do i need to know coding before", True),
+        ("est-ce que je dois savoir coder", True),
+        ("moet ik al kunnen programmeren", True),
+        ("I know nothing about coding, what trainings", False),
+        ("je veux apprendre le code", False),
+    ],
+)
+def test_a_skill_asked_about_is_no_training_searched(text, asks):
+    assert asks_prior_skill(text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("web", "web_development"),
+        ("l'IA c'est quoi", "data_ai"),
+        ("cours d'IA", "data_ai"),
+        ("ah si j'ai vérifié", None),
+        ("Zij wil leren werken met de computer: Word, e-mails", "digital_basics"),
+        ("trainings for the basics, like using a computer?", "digital_basics"),
+        ("data", None),
+    ],
+)
+def test_a_topics_usual_words(text, topic):
+    assert topic_named(text) == topic
