@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +27,7 @@ from bot.eligibility import PersonFacts
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.language import SWITCH_MARGIN, detect_language
-from bot.reading import Situation, read_situation
+from bot.reading import Situation, read_situation, read_yes_no_unknown
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,22 +43,30 @@ def settings() -> Settings:
 
 def conversation_language(
     tracker: Tracker, default: str, names: frozenset[str] = frozenset()
-) -> str:
+) -> tuple[str, bool]:
     """The request's `lang` when the client sent one; else the conversation's language (or, for
     a new conversation, the channel's `lang_hint`: a phone's or a page's language), unless the
-    message is clearly in another one; else a guess from the text."""
+    message is clearly in another one; else a guess from the text. With it, whether the
+    language is still only the default, as no message said which ("becode cyber?")."""
     metadata = tracker.latest_message.get("metadata") or {}
     requested = metadata.get("lang")
     if requested in LANGUAGES:
-        return str(requested)
-    message = tracker.latest_message.get("text") or ""
+        return str(requested), False
+    typed = tracker.latest_message.get("text") or ""
+    # A button's payload ("/affirm") says nothing of the language.
+    message = "" if typed.startswith("/") else typed
     current = tracker.get_slot("language")
+    if current in LANGUAGES and tracker.get_slot("language_guessed"):
+        # Until a message says which language, the next one may, as a first message would.
+        found = detect_language(message, names=names)
+        return (found, False) if found else (str(current), True)
     if current not in LANGUAGES:
         current = metadata.get("lang_hint")
     if current in LANGUAGES:
         switched = detect_language(message, margin=SWITCH_MARGIN, names=names)
-        return switched if switched and not message.startswith("/") else str(current)
-    return detect_language(message, names=names) or default
+        return (switched or str(current)), False
+    found = detect_language(message, names=names)
+    return (found, False) if found else (default, True)
 
 
 def conversation_source(tracker: Tracker) -> str | None:
@@ -159,7 +167,13 @@ class Turn:
         """What this message says of the person (nothing for a button's payload)."""
         if self.text.startswith("/"):
             return Situation()
-        return read_situation(self.text, current_year=self.today.year)
+        situation = read_situation(self.text, current_year=self.today.year)
+        if situation.actiris_registered is None and self.tracker.get_slot("asked_actiris"):
+            # "Ja ben ik, en ik woon in Laken" after "I still need: if you're at Actiris".
+            answer = read_yes_no_unknown(self.text)
+            if answer in ("yes", "no"):
+                situation = replace(situation, actiris_registered=answer == "yes")
+        return situation
 
     @property
     def facts(self) -> PersonFacts:
@@ -287,18 +301,19 @@ class AssistantAction(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        lang = conversation_language(tracker, settings().default_language)
+        lang, guessed = conversation_language(tracker, settings().default_language)
         events: list[EventType] = []
         url = settings().database_url
         try:
             with db_sessions(url)() as db:
                 turn = Turn(tracker, db, brussels_today(), Reply(lang), database_for(url))
                 # The catalogue's names ("Coding School") say nothing of the person's language.
-                turn.reply.lang = conversation_language(
+                lang, guessed = conversation_language(
                     tracker, settings().default_language, turn.index.name_words
                 )
+                turn.reply.lang = lang
                 # What the assistant waits for holds for the next message only.
-                turn.remember(pending=None)
+                turn.remember(pending=None, asked_actiris=None)
                 turn.keep_facts()
                 if self.corrects_the_summary(turn, tracker.get_slot("pending")):
                     # "Mon âge c'est 19, pas 18" at the summary reads like a question.
@@ -325,6 +340,10 @@ class AssistantAction(Action):
         reply.send(dispatcher)
         if tracker.get_slot("language") != reply.lang:
             events.append(SlotSet("language", reply.lang))
+        # A language the person asked for ("in English please") is no guess.
+        guessed = guessed and reply.lang == lang
+        if bool(tracker.get_slot("language_guessed")) != guessed:
+            events.append(SlotSet("language_guessed", guessed))
         source = conversation_source(tracker)
         if source and tracker.get_slot("source") != source:
             events.append(SlotSet("source", source))

@@ -14,6 +14,7 @@ from actions.context import (
 )
 from bot.db.models import Course, EligibilityRule, localized
 from bot.eligibility import Outcome, PersonFacts, Rule, evaluate
+from bot.reading import asks_about_diploma
 
 _MISSING_KEY = {
     "min_age": "missing_age",
@@ -45,6 +46,8 @@ def say_conditions(turn: Turn, course: Course) -> None:
     turn.reply.say_text(f"{intro}\n{bullets([r.reason for r in rules])}")
     turn.reply.say("conditions_ask_facts")
     turn.remember(pending="ask_eligibility")
+    if any(rule.kind == "actiris_registered" for rule in rules):
+        turn.remember(asked_actiris=True)  # "ja, ben ik" answers it
 
 
 def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
@@ -79,6 +82,8 @@ def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
 
 
 def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:
+    if any(r.kind == "actiris_registered" for r in rules):
+        turn.remember(asked_actiris=True)  # "ja ben ik" will answer it
     return list(dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in rules))
 
 
@@ -142,3 +147,8 @@ def say_eligibility(turn: Turn, course: Course) -> None:
         say_conditions(turn, course)
     else:
         say_verdict(turn, course, facts)
+    rules = rules_of(course, turn.lang)
+    asks_one = any(asks_about_diploma(rule.reason) for rule in rules)
+    if asks_about_diploma(turn.text) and not asks_one and turn.situation.diploma != "none":
+        # "Faut-il un diplôme ?" (a diploma said missing is answered with the verdict).
+        turn.reply.say("no_diploma_needed", title=course_title(course, turn.lang))

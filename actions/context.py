@@ -21,11 +21,11 @@ from bot.catalogue.queries import (
     next_session,
     search_courses,
 )
-from bot.catalogue.resolver import words
+from bot.catalogue.resolver import OTHER, words
 from bot.catalogue.topics import topic_named
 from bot.db.models import Course, Partner, localized
 from bot.i18n import format_date, topic_name
-from bot.reading import asks_prior_skill, is_follow_up, plain
+from bot.reading import asks_a_requirement, asks_prior_skill, is_follow_up, plain
 
 # Words that point back at the partner just talked about ("do they have cloud?").
 _THEM = re.compile(
@@ -115,6 +115,16 @@ def resolve(
         # course in focus is more precise: "where is it there?" is about it).
         remembered = remembered_partner(turn) or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
+    others = bool(set(words(turn.text)) & OTHER)  # "et les autres formations en marketing ?"
+    if (
+        not partners
+        and context.topic
+        and is_follow_up(turn.text)
+        and not others
+        and not index.find_courses(turn.text).keys  # "and coding school?" names its own
+    ):
+        # "Et en cyber ?" after DigitalCity's cloud training: at DigitalCity too.
+        partners = _partner_of_last_answer(turn, focus)
     any_training = _ANY_TRAINING.search(plain(turn.text))
     if partners and not context.topic and is_follow_up(turn.text) and not any_training:
         # "And at Bruxelles Formation?" after web trainings: web trainings there (but "and a
@@ -157,6 +167,15 @@ def resolve(
             )
             context.how = "memory"
     return context
+
+
+def _partner_of_last_answer(turn: Turn, focus: Course | None) -> list[str]:
+    """The partner of every training of the last answer (its list, or the one in focus), when
+    it is the partner talked about."""
+    shown = turn.slot_list("shown_courses") or ([focus.key] if focus else [])
+    owners = {turn.index.by_key[k].partner for k in shown if k in turn.index.by_key}
+    remembered = remembered_partner(turn)
+    return [remembered] if remembered and owners == {remembered} else []
 
 
 def remembered_partner(turn: Turn) -> str | None:
@@ -206,9 +225,10 @@ def say_organisations(turn: Turn, context: CourseContext) -> bool:
 
 def about_an_organisation(turn: Turn, context: CourseContext) -> bool:
     """A question about an organisation alone ("comment on s'inscrit chez Actiris ?"): explain
-    it, and say whether that was the answer. "Je dois être inscrite à Actiris pour ça ?" asks
-    about the training in focus."""
-    for_it = bool(turn.slot("course")) and bool(_FOR_IT.search(plain(turn.text)))
+    it, and say whether that was the answer. "Je dois être inscrite à Actiris pour ça ?", "moet
+    ik bij Actiris zijn?" ask about the training in focus."""
+    about_it = _FOR_IT.search(plain(turn.text)) or asks_a_requirement(turn.text)
+    for_it = bool(turn.slot("course")) and bool(about_it)
     alone = not (context.named_courses or context.partner or context.topic or for_it)
     return alone and turn.situation.empty and say_organisations(turn, context)
 
@@ -299,7 +319,7 @@ def offer_courses(turn: Turn, courses: list[Course], intent: str, key: str) -> N
     """Ask which of `courses` (message `key`), with a button each; with more than MAX_BUTTONS,
     ask which field first. The list is remembered, so the person may answer by typing."""
     courses = list(dict.fromkeys(courses))
-    turn.remember(shown_courses=[c.key for c in courses], pending=intent)
+    turn.remember(shown_courses=[c.key for c in courses], shown_sessions=None, pending=intent)
     if len(courses) <= MAX_BUTTONS:
         turn.reply.say(key, buttons=course_buttons(turn, courses, intent))
         return

@@ -93,9 +93,10 @@ class ActionCourses(AssistantAction):
         asked = read_aspects(turn.text)
         if about_an_organisation(turn, context):
             return []
-        if asked and len(context.courses) != 1 and not context.partner:
+        facts_asked = [a for a in asked if a != "description"]
+        if facts_asked and len(context.courses) != 1 and not context.partner:
             # "Y a des formations gratos ?": the price question, about them all.
-            return hand_over(turn, ASPECT_QUESTIONS[asked[0]])
+            return hand_over(turn, ASPECT_QUESTIONS[facts_asked[0]])
         if len(context.courses) == 1 and (context.named_courses or asked):
             # "Tell me about the Salesforce one": its sessions (or what else is asked of it),
             # and whether it fits someone who told about themselves earlier.
@@ -166,7 +167,7 @@ def say_schedule(turn: Turn, course: Course) -> None:
     turn.reply.say("schedule_intro", title=title, partner=partner.name)
     for session in sessions:
         turn.reply.say_text(session_text(turn, course, session))
-    turn.remember(shown_sessions=[s.key for s in sessions])
+    turn.remember(shown_sessions=[s.key for s in sessions], shown_courses=None)
     if any(s.sample for s in sessions):
         turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)
 
@@ -210,7 +211,17 @@ def say_duration(turn: Turn, course: Course) -> None:
     turn.reply.say("duration", weeks=course.duration_weeks, **course_values(turn, course))
 
 
+def say_description(turn: Turn, course: Course) -> None:
+    turn.reply.say(
+        "course_description",
+        description=localized(course, "description", turn.lang),
+        weeks=course.duration_weeks,
+        **course_values(turn, course),
+    )
+
+
 ASPECTS: dict[str, Callable[[Turn, Course], None]] = {
+    "description": say_description,
     "schedule": say_schedule,
     "location": say_location,
     "cost": say_cost,
@@ -247,7 +258,16 @@ class CourseFactAction(AssistantAction):
         if len(context.courses) == 1:
             if wants_to_sign_up(turn.text):
                 return [FollowupAction("action_start_preregistration")]
-            asked = [self.aspect, *read_aspects(turn.text)]
+            read = read_aspects(turn.text)
+            # "Wat is Salesforce eigenlijk?" is answered first, whatever the engine read.
+            asked = (
+                [*read[:1], self.aspect, *read]
+                if read[:1] == ["description"]
+                else [
+                    self.aspect,
+                    *read,
+                ]
+            )
             if not turn.situation.facts.empty:
                 asked.insert(0, "eligibility")  # "my son is 17: can he do it, and when?"
                 turn.remember(last_question="ask_eligibility")

@@ -11,7 +11,7 @@ from actions.context import about_an_organisation, resolve, say_organisations, s
 from actions.courses import answer_aspects, ask_which_course, remember
 from actions.typed_answers import follow_up_question
 from bot.catalogue.queries import search_courses
-from bot.reading import read_aspects, wants_to_sign_up
+from bot.reading import asks_which_trainings, read_aspects, wants_to_sign_up
 
 MAX_COURSES_CHECKED = 8
 
@@ -26,7 +26,8 @@ class ActionEligibility(AssistantAction):
         named = resolve(turn, use_memory=False)
         if about_an_organisation(turn, named):
             return []
-        context = resolve(turn)
+        # "Welke opleidingen mag ik dan volgen?" is about them all, not the one in focus.
+        context = resolve(turn, use_memory=not asks_which_trainings(turn.text))
         turn.remember(last_question=self.intent)
         say_organisations(turn, context)
         if say_unknown(turn, context):

@@ -16,12 +16,19 @@ from actions.context import (
     say_organisations,
     say_unknown,
 )
-from actions.courses import answer_aspects, describe_what, focus, list_courses
+from actions.courses import answer_aspects, describe_what, focus, list_courses, remember
 from actions.typed_answers import follow_up_question
-from bot.catalogue.queries import list_partners
+from bot.catalogue.queries import list_partners, search_courses
 from bot.db.models import localized
 from bot.reading import plain, read_aspects
 
+# "Qui en fait ?", "who does it then?": the topic just talked about, elsewhere.
+_WHO_DOES_IT = re.compile(
+    r"\b(?:qui\s+en\s+(?:fait|font|donne|donnent|propose|proposent|a|ont)|"
+    r"qui\s+(?:fait|propose|donne)\s+(?:ca|cela|ceci)|"
+    r"who\s+(?:does|do|has|have|offers|gives|runs)\s+(?:it|that|them|one|this)|"
+    r"wie\s+(?:doet|heeft|geeft|organiseert)\s+(?:dat|het|die|dit|er\s+een|dan\s+wel)|wie\s+dan\s+wel)\b"
+)
 # "Who runs it?": the training just talked about.
 _ABOUT_IT = re.compile(r"\b(?:it|this|that|ca|cela|celle-ci|celle-la|elle|het|dat|die|deze|dit)\b")
 
@@ -38,9 +45,10 @@ class ActionPartners(AssistantAction):
         if say_unknown(turn, context):
             return []
         partner = context.partner
+        # "What is Cepegra?" is answered by describing the partner.
+        asked = [a for a in read_aspects(turn.text) if a != "description" or context.named_courses]
         if context.named_courses and len(context.courses) == 1:
-            return answer_aspects(turn, context.courses[0], ["schedule"])
-        asked = read_aspects(turn.text)
+            return answer_aspects(turn, context.courses[0], asked or ["schedule"])
         if len(context.courses) == 1 and asked:
             return answer_aspects(turn, context.courses[0], asked)  # "c'est pour qui ?"
         if partner is not None and context.topic and context.courses:
@@ -56,6 +64,17 @@ class ActionPartners(AssistantAction):
             if len(in_focus) == 1 and _ABOUT_IT.search(plain(turn.text)):
                 partner = in_focus[0].partner  # "who runs it?"
                 runs_course_in_focus = True
+        remembered_topic = turn.slot("course_topic")
+        who_does_it = _WHO_DOES_IT.search(plain(turn.text))
+        if partner is None and not context.named_anything and remembered_topic and who_does_it:
+            # "Qui en fait alors ?" after "MolenGeek ils ont de la data ?": that topic.
+            context.topic = remembered_topic
+            context.courses = search_courses(turn.db, turn.today, topic=remembered_topic)
+        if partner is None and context.topic and context.courses:
+            # "Qui fait du cloud ?": the trainings of that topic, each with its partner.
+            intro = turn.reply.text("courses_found", what=describe_what(turn, context))
+            list_courses(turn, context, intro, "ask_schedule")
+            return remember(turn, context)
         if partner is None:
             if explained:
                 return []

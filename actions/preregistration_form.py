@@ -3,16 +3,19 @@ question at a time, each answer checked). The rules live in bot.registration; th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from actions.common import (
+    ANSWERING,
     AssistantAction,
     FormValidation,
     Reply,
     Turn,
+    hand_over,
     payload,
     settings,
 )
@@ -39,6 +42,8 @@ REQUIRED_SLOTS = ("session", *FORM_SLOTS)
 CHANGEABLE = PERSONAL_SLOTS
 # `prereg_blocked` when the sign-up was about an organisation ("register at Actiris").
 ORGANISATION = "organisation"
+# `prereg_blocked` when the person left at the first question (a question of another kind, a no).
+LEFT = "left"
 # The answers the eligibility rules read, in the order facts_from_answers takes them.
 ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 
@@ -130,6 +135,12 @@ def choose_session(turn: Turn, course: str, text: str) -> list[EventType]:
     match = turn.index.find_session(text, course)
     if match.one:
         return [SlotSet("session", match.one)]
+    if match.how == "month" and not match.keys:
+        # "Put me down for May" when it has no session in May: say so before the choice.
+        found = get_course(turn.db, course)
+        if found is not None:
+            month = month_name(month_named(text, choosing=True) or 1, turn.lang)
+            turn.reply.say("no_session_in_month", month=month, **course_values(turn, found))
     turn.remember(session_choices=list(match.keys) if match.ambiguous else None)
     return [SlotSet("session", None)]
 
@@ -147,7 +158,7 @@ def say_which_session(turn: Turn) -> None:
             buttons=session_buttons(turn, shown),
             **course_values(turn, course),
         )
-        turn.remember(shown_sessions=[s.key for s in shown])
+        turn.remember(shown_sessions=[s.key for s in shown], shown_courses=None)
         return
     if course:
         turn.reply.say(
@@ -422,10 +433,27 @@ class ValidatePreregistrationForm(FormValidation):
         elif typed and course_key == turn.slot("course"):
             if turn.intent == "out_of_scope":
                 return self._events(self._invalid(turn, "session"))
+            left = self._not_a_session(turn)
+            if left is not None:
+                return left
             turn.reply.say("session_not_found", **course_values(turn, course))
             failed = self._invalid_silently(turn, "session")
             return [*self._events(failed), SlotSet("course", ref.key)]
         return [SlotSet("session", None), SlotSet("course", ref.key)]
+
+    def _not_a_session(self, turn: Turn) -> list[EventType] | None:
+        """At the first question nothing personal is asked yet: a question of another kind
+        ("welke opleidingen kan ik wel doen?") is answered, and a no ("nee toch niet") said
+        goodbye to; either leaves the sign-up. None when the message is neither."""
+        typed_key = re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)+", turn.text)  # an old button's
+        if read_yes_no_unknown(turn.text) == "no" and not typed_key:
+            turn.reply.say("prereg_stopped")
+        elif turn.intent in ANSWERING and ANSWERING[turn.intent] is not type(self):
+            answered = hand_over(turn, turn.intent)
+            turn.remember(**{e["name"]: e["value"] for e in answered if e.get("event") == "slot"})
+        else:
+            return None
+        return [SlotSet("session", None), SlotSet("prereg_blocked", LEFT)]
 
     def _which_course(self, turn: Turn, candidates: tuple[str, ...]) -> list[EventType]:
         """No course yet, and the answer did not name exactly one: ask again, with only the
@@ -433,6 +461,9 @@ class ValidatePreregistrationForm(FormValidation):
         if candidates:
             turn.remember(course_choices=list(candidates))
             return [SlotSet("session", None)]
+        left = self._not_a_session(turn)
+        if left is not None:
+            return left
         # Nothing named: counted as a failed answer, so a second one offers a person.
         return [SlotSet(name, value) for name, value in self._invalid(turn, "session").items()]
 
@@ -477,6 +508,8 @@ class ValidatePreregistrationForm(FormValidation):
 
     def validate_actiris_registered(self, turn: Turn, value: Any) -> dict[str, Any]:
         answer = value if value in ACTIRIS_ANSWERS else read_yes_no_unknown(str(value))
+        if read_yes_no_unknown(turn.text) == "unknown":
+            answer = "unknown"  # "geen idee, ik denk het niet": the engine heard a no
         if answer is None:
             return self._invalid(turn, "actiris_registered")
         return self._valid(turn, "actiris_registered", answer)

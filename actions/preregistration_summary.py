@@ -14,6 +14,7 @@ from actions.common import (
     AssistantAction,
     Reply,
     Turn,
+    hand_over,
     payload,
     settings,
 )
@@ -21,6 +22,7 @@ from actions.conditions import bullets, missing_facts, rules_of
 from actions.context import course_buttons, course_title
 from actions.preregistration_form import (
     CHANGEABLE,
+    LEFT,
     ORGANISATION,
     PERSONAL_SLOTS,
     ValidatePreregistrationForm,
@@ -35,6 +37,7 @@ from bot.i18n import format_date
 from bot.reading import (
     ACTIRIS_ANSWERS,
     confirms,
+    plain,
     read_age,
     read_first_name,
     read_postcode,
@@ -68,8 +71,8 @@ class ActionRegistrationSummary(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         tracker = turn.tracker
-        if tracker.get_slot("prereg_blocked") == ORGANISATION:
-            return reset_form()  # the sign-up was about Actiris or the like: already answered
+        if tracker.get_slot("prereg_blocked") in (ORGANISATION, LEFT):
+            return reset_form()  # about Actiris or the like, or left: already answered
         if tracker.get_slot("data_consent") is False:
             turn.reply.say("consent_refused")
             return reset_form()
@@ -327,5 +330,32 @@ class ActionStopPreregistration(AssistantAction):
     action_name = "action_stop_preregistration"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        asked = last_question_of_the_form(turn.tracker)
+        said_stop = bool(_STOP_WORDS.search(plain(turn.text)))
+        if asked == "actiris_registered" and not said_stop:
+            if read_yes_no_unknown(turn.text) == "unknown":
+                # "Jsais pas trop" answers "are you registered at Actiris?"; it does not leave.
+                return [SlotSet(asked, "unknown"), FollowupAction("preregistration_form")]
+        if turn.tracker.get_slot("pending") == "confirm" and not said_stop and confirms(turn.text):
+            return hand_over(turn, "confirm")  # "top, bevestigen" at the summary
         turn.reply.say("prereg_stopped")
         return [*reset_form(), SlotSet("session", None)]
+
+
+def last_question_of_the_form(tracker: Tracker) -> str | None:
+    """The slot the form asked for last, before a rule stopped it (which empties
+    `requested_slot` first)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            continue
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            if event.get("value"):
+                return str(event["value"])
+    return tracker.get_slot("requested_slot")
+
+
+# Words that leave the form whatever else the message says.
+_STOP_WORDS = re.compile(
+    r"\b(?:stop|stoppe|stopper|stoppen|arrete|arreter|annule|annuler|laisse\s+tomber|cancel|quit|"
+    r"ophouden|laat\s+maar|never\s*mind|forget\s+it)\b"
+)

@@ -14,6 +14,7 @@ from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
 
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
+    "description": "ask_courses",
     "duration": "ask_schedule",
     "schedule": "ask_schedule",
     "location": "ask_location",

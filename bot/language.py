@@ -114,7 +114,7 @@ _NEGATIONS = frozenset("not dont doesnt cant no pas niet geen nie ni never jamai
 # Words after a language that say it is hard for the person ("my French is bad", "mijn frans is
 # niet zo goed"): a reason to leave it, not a request for it.
 _HARD = frozenset(
-    """not bad poor weak hard difficult niet slecht zwak moeilijk pas nul mauvais difficile
+    """not bad poor weak hard difficult niet nie ni slecht zwak moeilijk pas nul mauvais difficile
     compliqué complique faible""".split()
 )
 
@@ -134,14 +134,16 @@ def requested_language(text: str) -> str | None:
     Languages named after a negation ("I don't speak French") are not requests; when several
     remain, the last one named wins ("french is hard for me, english please").
     """
-    words = _words(text)
     named: list[str] = []
-    for index, word in enumerate(words):
-        for part in word.split("'"):  # "l'anglais"
-            for lang, names in _SWITCH_TARGETS.items():
-                if len(part) > 2 and part in names:
-                    before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
-                    after = set(_until_a_language(words[index + 1 : index + 5]))
-                    if not before & _NEGATIONS and not after & _HARD:
-                        named.append(lang)
+    # A negation counts in its own sentence: "mon français c pas top. english possible?"
+    for sentence in re.split(r"[.!?;]+", text):
+        words = _words(sentence)
+        for index, word in enumerate(words):
+            for part in word.split("'"):  # "l'anglais"
+                for lang, names in _SWITCH_TARGETS.items():
+                    if len(part) > 2 and part in names:
+                        before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
+                        after = set(_until_a_language(words[index + 1 : index + 5]))
+                        if not before & _NEGATIONS and not after & _HARD:
+                            named.append(lang)
     return named[-1] if named else None

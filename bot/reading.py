@@ -107,12 +107,13 @@ _NO = frozenset("non nan nn no nope nah na nee neen niet nie ni jamais never noo
 _NO_PHRASES = re.compile(
     r"^(?:pas\s+du\s+tout|not\s+at\s+all|helemaal\s+niet|no\s+way|absolument\s+pas|pas\s+"
     r"d'?accord)\b|\b(?:pas|plus|not|niet|nog\s+niet)\s+(?:encore\s+|yet\s+)?(?:inscrit|inscrite|"
-    r"registered|ingeschreven)\b"
+    r"registered|ingeschreven)\b|\b(?:denk\s+het\s+niet|denk\s+van\s+niet|je\s+(?:ne\s+)?crois\s+pas|"
+    r"je\s+(?:ne\s+)?pense\s+pas|i\s+don'?t\s+think\s+so)\b"
 )
 _UNKNOWN = re.compile(
     r"\b(?:je ne sais pas|je sais pas|j'?sais pas|jsp|aucune idee|sais pas|pas sur|"
     r"don'?t know|dont know|not sure|no idea|idk|dunno|weet (?:het )?niet|geen idee|"
-    r"weet ik niet|kweet nie|twijfel)\b"
+    r"weet ik niet|weet ik ni|weet ik nie|weet het ni|kweet nie|kweet ni|niet zeker|twijfel)\b"
 )
 # How the form stores the Actiris answer, and what it says for the eligibility rules.
 ACTIRIS_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
@@ -158,7 +159,8 @@ def read_yes_no_unknown(answer: str) -> str | None:
 _CONFIRMS = re.compile(
     r"\b(?:confirm\w*|bevestig\w*|correct\w*|klopt|juist|exact\w*|c'?est\s+bon|c\s+bon|"
     r"all\s+good|looks\s+good|that'?s\s+right|send\s+it|envoie|verstuur|c'?est\s+juste|"
-    r"parfait|perfect|nickel|dat\s+is\s+goed)\b"
+    r"parfait|perfect|nickel|dat\s+is\s+goed|yes|oui|ja|yeah|yep|"
+    r"(?:it'?s|its|is|c'?est|da'?s)\s+(?:good|goed|bon|ok|oke|okay|juste))\b"
 )
 _NOT_RIGHT = re.compile(r"\b(?:not|pas|niet|nie|no|non|nee|wrong|faux|fout)\b")
 
@@ -261,6 +263,7 @@ _REGISTERED = re.compile(
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
     r"|\b(?:ik\s+)?(?:sta|zit)\s+(?:al\s+|wel\s+)?(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
+    r"|\b(?:sta|ben|is|zit)\s+(?:al\s+|wel\s+|nog\s+)?bij\s+(?:actiris|aktiris)\s+ingeschreven"
     r"|\b(?:demandeu(?:r|se)|chercheu(?:r|se))\s+d'?\s*emploi\s+(?:inscrit\w*\s+)?(?:chez|a)\s+"
     r"(?:actiris|aktiris)|\b(?:werkzoekende|jobseeker)\s+(?:bij|at|with)\s+(?:actiris|aktiris)"
 )
@@ -402,6 +405,13 @@ def read_facts(message: str, *, current_year: int) -> PersonFacts:
 
 # Words that ask about one aspect of a training, so "where and when?" gets both answers.
 _ASPECTS = {
+    # What a training is about: asked alone ("wat is salesforce eigenlijk?"), see read_aspects.
+    "description": re.compile(
+        r"\b(?:c'?est\s+quoi|c\s+quoi|ckoi|c\s+koi|qu'?est[\s-]ce\s+que\s+c'?est|what\s+is|what'?s|"
+        r"wat\s+is|tell\s+me\s+(?:more\s+)?about|explain|uitleg|leg\s+\w+\s+uit|en\s+quoi\s+consiste|"
+        r"what\s+do\s+(?:you|we|i)\s+learn|on\s+apprend\s+quoi|wat\s+leer|what\s+about\s+it|"
+        r"parle[sz]?[\s-]moi\s+de|vertel\s+(?:me\s+)?(?:meer\s+)?over)\b"
+    ),
     "schedule": re.compile(
         r"\b(?:quand|qd|wanneer|wnr|when|wen|commence|commencent|debut|debute|start|starts|starting|"
         r"begint|beginnen|date|dates|datum|data|horaire|horaires|schedule|uren|heures|hours|jours|"
@@ -416,7 +426,7 @@ _ASPECTS = {
     "cost": re.compile(
         r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|paye|payes|gratuit|"
         r"gratuite|gratos|gratis|free|combien|cb|hoeveel|hvl|euro|euros|betalen|betaald|pay|paid|"
-        r"allowance|indemnite|vergoeding|geld|money|salaire|loon)\b"
+        r"allowance|indemnite|vergoeding|geld|money|salaire|loon|how\s+much|paye|payes|payed)\b"
     ),
     "certificate": re.compile(
         r"\b(?:certificat|certificate|certif|attestation|attest|diplome|diploma|getuigschrift|"
@@ -434,12 +444,24 @@ _ASPECTS = {
         r"could\s+(?:i|he|she)\s+(?:do\s+(?:it|this|that)|join|follow|take)|"
         r"je\s+peux\s+(?:aussi\s+)?(?:le|la|y|faire|aller|participer|suivre)|puis-je|mag\s+ik|"
         r"kan\s+ik\s+(?:wel\s+|ook\s+|nog\s+)?(?:dat|het|die|er|daar|daaraan|eraan|naar|bij)|"
-        r"deelnemen|meedoen|participer|"
+        r"deelnemen|meedoen|participer|kan\s+ik\s+(?:[\w'-]+\s+){1,6}?(?:doen|volgen)\b|"
+        r"can\s+i\s+(?:do|join|take|follow)\s+the|(?:je\s+peux|puis-je)\s+(?:faire|suivre|rejoindre)|"
         r"need\s+to\s+know|faut\s+(?:savoir|connaitre)|connaissances|voorkennis|prerequisites?|"
         r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|moet\s+(?:ik|je|men)|"
-        r"do\s+i\s+need|do\s+you\s+need|heb\s+ik\s+nodig)\b"
+        r"do\s+i\s+need|do\s+you\s+need|heb\s+ik\s+nodig|faut\s+quoi|il\s+faut\s+quoi|"
+        r"pour\s+(?:y\s+)?(?:rentrer|entrer)|what\s+do\s+(?:i|you)\s+need|wat\s+(?:heb|moet)\s+ik\s+"
+        r"(?:\w+\s+){0,3}(?:nodig|hebben)|selection|selectie|how\s+do\s+i\s+get\s+in)\b"
     ),
 }
+# Free seats are given with the dates: "il reste des places ?", "hoeveel plaatsen zijn er nog".
+_SEATS = re.compile(
+    r"\b(?:places|plaatsen|plekken|plekjes|seats|spots|complet|complete|volzet|full|"
+    r"encore\s+de\s+la\s+place|nog\s+plaats|any\s+room)\b"
+)
+_EXPLICIT_COST = re.compile(
+    r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|gratuit|gratis|free|euros?|"
+    r"betalen|pay|paid)\b"
+)
 # A short message that continues the last question with something else: "et chez BeCode ?",
 # "and the web one?", "en bij MolenGeek?", "what about Cepegra".
 _FOLLOW_UP = re.compile(
@@ -456,6 +478,39 @@ _PRIOR_SKILL = re.compile(
     r"experience|bases|niveau|level|kennen|kennis|ervaring|kunnen|voorkennis)\b"
     r"|\b(?:prior\s+knowledge|voorkennis|pre-?requis|prerequisites?)\b"
 )
+
+
+# "Welke opleidingen mag ik volgen?", "what can I do?": about all trainings, not the one in focus.
+_WHICH_TRAININGS = re.compile(
+    r"\b(?:welke|quelles?|lesquelles|which|what)\s+(?:\w+\s+)?(?:opleidingen|formations|trainings|"
+    r"courses|cursussen)\b|\bwat\s+(?:kan|mag)\s+ik\s+(?:dan\s+)?(?:wel\s+)?(?:doen|volgen)\b|"
+    r"\bwhat\s+(?:else\s+)?can\s+i\s+(?:do|join|take)\b|\bqu'?est[\s-]ce\s+que\s+je\s+peux\s+faire\b|"
+    r"\bje\s+peux\s+faire\s+quoi\b"
+)
+
+
+def asks_which_trainings(message: str) -> bool:
+    """Whether the message asks which trainings (of them all) fit, not about one."""
+    return bool(_WHICH_TRAININGS.search(plain(message)))
+
+
+_DIPLOMA = re.compile(r"\b(?:diplomes?|diplomas?|degree|getuigschrift|cess|ceb|bac|bachelor)\b")
+
+
+def asks_about_diploma(message: str) -> bool:
+    """Whether the message speaks of a diploma ("faut-il un diplôme ?", "diploma nodig?")."""
+    return bool(_DIPLOMA.search(plain(message)))
+
+
+_REQUIREMENT = re.compile(
+    r"\b(?:moet|moeten|dois|doit|faut|need|needs|have\s+to|has\s+to|must|required|obligatoire|"
+    r"verplicht|nodig|oblige|obligé)\b"
+)
+
+
+def asks_a_requirement(message: str) -> bool:
+    """Whether the message asks what is needed ("moet ik bij Actiris zijn?", "faut-il…")."""
+    return bool(_REQUIREMENT.search(plain(message)))
 
 
 def asks_prior_skill(message: str) -> bool:
@@ -486,6 +541,8 @@ def read_aspects(message: str) -> list[str]:
     """The aspects of a training a message asks about, in the order of `_ASPECTS`."""
     text = plain(message)
     asked = [name for name, pattern in _ASPECTS.items() if pattern.search(text)]
+    if "description" in asked and len(asked) > 1:
+        asked.remove("description")  # "what is the price?" asks the price
     if (
         "certificate" in asked
         and "eligibility" not in asked
@@ -495,11 +552,19 @@ def read_aspects(message: str) -> list[str]:
         asked[asked.index("certificate")] = "eligibility"
     if "où" in message.lower() and "location" not in asked:
         asked.insert(1 if "schedule" in asked else 0, "location")
+    if _SEATS.search(text):
+        # "Combien de places", "how many spots": the seats, with the dates, not the price.
+        if "cost" in asked and not _EXPLICIT_COST.search(text):
+            asked.remove("cost")
+        if "location" in asked and not _ASPECTS["location"].search(_SEATS.sub(" ", text)):
+            asked.remove("location")
+        if "schedule" not in asked:
+            asked.insert(0, "schedule")
     return asked
 
 
 _SIGN_UP = re.compile(
-    r"\b(?:m'?inscrire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
+    r"\b(?:m'?in?s?crire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
     r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him)|"
     r"pre-?register|put\s+me\s+(?:down|in)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
     r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
@@ -512,6 +577,10 @@ _MAY_I = re.compile(
 )
 
 
+# A message that starts with the word, as a heading: "inscription webdev mars".
+_SIGN_UP_HEADLINE = re.compile(
+    r"^\W*(?:inscription|inschrijving|registration|sign\s*-?\s*up|enrol(?:l)?ment)\b\s+\S"
+)
 # Signing up someone else: "kan ik haar inschrijven?" asks to do it, not whether one may.
 _SIGN_UP_SOMEONE = re.compile(
     r"\b(?:l'?inscrire|inscrire\s+(?:ma|mon|sa|son|notre)|haar|hem|sign\s+(?:her|him|them)|"
@@ -524,5 +593,8 @@ def wants_to_sign_up(message: str) -> bool:
     June one", "schrijf me in", "can I sign her up?"), whatever else it says; "can I sign up?"
     asks whether one may."""
     text = plain(message)
+    headline = _SIGN_UP_HEADLINE.search(text) and "?" not in text
+    if headline and not (_QUESTION_WORDS.search(text) or read_aspects(text)):
+        return True  # "inscription réseaux sociaux, celle du 7 juin"
     asking = _MAY_I.search(text) and not _SIGN_UP_SOMEONE.search(text)
     return bool(_SIGN_UP.search(text)) and not asking

@@ -48,6 +48,10 @@ ONLINE = re.compile(
     r"\b(?:online|en\s+ligne|a\s+distance|from\s+home|de\s+chez\s+moi|de\s+la\s+maison|"
     r"(?:van\s+)?thuis|remote|op\s+afstand)\b"
 )
+SELLING = re.compile(
+    r"\b(?:sell|selling|sells|vendre|vends|vente|verkopen|verkoop|buy|acheter|kopen|shop|webshop|"
+    r"boutique|winkel|magasin|business|commerce|e-?commerce)\b"
+)
 # Words for a session: a rank next to them picks a session, not a course.
 SESSION_WORDS = re.compile(
     r"\b(?:sessions?|sessies?|dates?|datum|groupes?|groeps?|groups?|rentree)\b"
@@ -85,7 +89,7 @@ SOONEST = frozenset(
     soon""".split()
 )
 LATEST = frozenset("latest laatste tard later".split())
-OTHER = frozenset("autre other andere ander".split())
+OTHER = frozenset("autre autres other others andere ander".split())
 WEEKDAY_WORDS: dict[str, str] = {
     "lundi": "mon", "mardi": "tue", "mercredi": "wed", "jeudi": "thu", "vendredi": "fri",
     "samedi": "sat", "dimanche": "sun", "maandag": "mon", "dinsdag": "tue", "woensdag": "wed",
@@ -295,6 +299,19 @@ class CatalogueIndex:
             for name, is_alias in course.names()
             if is_alias or tuple(words(name)) not in generic
         ]
+        # Words of 5 letters or more that only one course's names use ("amazon", "salesforce").
+        owners: dict[str, set[str]] = {}
+        for course in self.courses:
+            for name, _ in course.names():
+                for word in _name_words(name):
+                    if len(word) >= 5:
+                        owners.setdefault(word, set()).add(course.key)
+        topic_words = {w for name in self.topic_names for w in words(name)}
+        self._word_owner = {
+            w: next(iter(keys))
+            for w, keys in owners.items()
+            if len(keys) == 1 and w not in topic_words
+        }
         # Runs of two or more title words found in no other course ("office and internet"):
         # a part of a title that still names one course.
         self._parts = [
@@ -363,6 +380,12 @@ class CatalogueIndex:
             ranked = pick_rank(words(text), shown_allowed)
             if ranked:
                 return Match((ranked,), "rank")
+        if POINTER.search(plain(text)):
+            # "Celle avec amazon", "the salesforce one": a word only one course's names use.
+            owners = {self._word_owner.get(w) for w in typed.words} - {None}
+            pointed = [k for k in allowed_keys if k in owners]
+            if len(pointed) == 1:
+                return Match((pointed[0],), "title")
         month = month_named(text)
         if month:
             pool = shown_allowed or allowed_keys
@@ -371,7 +394,8 @@ class CatalogueIndex:
             ]
             if in_month and len(in_month) < len(pool):
                 return Match(tuple(in_month), "month")
-        if ONLINE.search(plain(text)):
+        if ONLINE.search(plain(text)) and not SELLING.search(plain(text)):
+            # "The online one", "iets online?" (but "sell stuff online" is about selling).
             pool = shown_allowed or allowed_keys
             online = [k for k in pool if self.by_key[k].format in ("online", "blended")]
             if online and len(online) < len(pool):

@@ -458,3 +458,90 @@ def test_a_bare_age_nobody_asked_for_gets_the_fallback_ladder(db):
 def test_a_message_clearly_in_another_language_switches(db, message, slot, expected):
     messages, _, _ = run(ActionGreet(), tracker(message, slots={"language": slot}))
     assert messages[0]["text"] == text("greet", expected)
+
+
+def test_a_first_message_that_says_no_language_leaves_it_to_the_next(db):
+    # "becode cyber?" says nothing of the language: the default answers, as a guess...
+    _, _, events = run(ActionGreet(), tracker("becode cyber?"))
+    assert SlotSet("language", "fr") in events and SlotSet("language_guessed", True) in events
+    # ...that the next message corrects, as a first message would, without a clear switch.
+    slots = {"language": "fr", "language_guessed": True}
+    messages, _, events = run(ActionGreet(), tracker("dey got cyber?", slots=slots))
+    assert messages[0]["text"] == text("greet", "en")
+    assert SlotSet("language_guessed", False) in events
+    # Once a message said it, it takes a clear message to switch.
+    slots = {"language": "en", "language_guessed": False}
+    messages, _, _ = run(ActionGreet(), tracker("ok merci", slots=slots))
+    assert messages[0]["text"] == text("greet", "en")
+
+
+def test_what_a_course_is_comes_from_its_description(db):
+    key = "molengeek-salesforce-admin"
+    with db() as session:
+        course = get_course(session, key)
+    _, texts, _ = run(
+        ActionSchedule(), tracker("wat is salesforce eigenlijk", intent="ask_schedule", lang="nl")
+    )
+    assert texts.startswith(course.title_nl) and course.description_nl in texts
+
+
+def test_a_diploma_asked_about_is_answered(db):
+    key = "becode-web-developer"
+    with db() as session:
+        title = get_course(session, key).title_fr
+    _, texts, _ = run(
+        ActionEligibility(), tracker("faut-il un diplôme ?", slots={"course": key}, lang="fr")
+    )
+    assert text("no_diploma_needed", "fr", title=title) in texts
+
+
+def test_a_yes_after_actiris_was_asked_for_is_about_actiris(db):
+    key = "molengeek-webmaster-360"
+    slots = {"course": key, "fact_age": 25, "fact_brussels": True}
+    _, unsure, events = run(ActionEligibility(), tracker("can i do it", slots=slots, lang="en"))
+    assert SlotSet("asked_actiris", True) in events
+    slots["asked_actiris"] = True
+    _, texts, events = run(
+        ActionEligibility(), tracker("yes i am", intent="affirm", slots=slots, lang="en")
+    )
+    assert SlotSet("fact_actiris", True) in events
+    assert (
+        text("verdict_eligible", "en", title=get_title(db, key, "en"), partner="MolenGeek") in texts
+    )
+
+
+def get_title(db, key: str, lang: str) -> str:
+    with db() as session:
+        return getattr(get_course(session, key), f"title_{lang}")
+
+
+def test_who_does_a_topic_lists_its_trainings_with_their_partners(db):
+    _, texts, _ = run(
+        ActionPartners(),
+        tracker(
+            "ok alors qui fait du cloud",
+            intent="ask_partners",
+            entities=[("course_topic", "cloud")],
+            lang="fr",
+        ),
+    )
+    with db() as session:
+        cloud = search_courses(session, dt.date(2026, 12, 7), topic="cloud")
+        assert cloud and all(f"{c.title_fr} ({c.partner.name}" in texts for c in cloud)
+    slots = {"course_topic": "cloud", "partner": "becode"}
+    _, again, _ = run(ActionPartners(), tracker("qui en fait alors", slots=slots, lang="fr"))
+    assert all(c.title_fr in again for c in cloud)
+
+
+def test_a_topic_asked_after_a_partners_training_stays_at_that_partner(db):
+    slots = {"partner": "digitalcity", "course": "digitalcity-cloud-certification"}
+    t = tracker("et en cyber ?", intent="ask_courses", slots=slots, lang="fr")
+    t.latest_message["entities"] = [
+        {"entity": "course_topic", "value": "cybersecurity", "start": 6, "end": 11}
+    ]
+    _, texts, _ = run(ActionCourses(), t)
+    with db() as session:
+        cisco = get_course(session, "digitalcity-cisco-network-security")
+        others = search_courses(session, dt.date(2026, 12, 7), topic="cybersecurity")
+    assert cisco.title_fr in texts
+    assert all(c.title_fr not in texts for c in others if c.partner.key != "digitalcity")

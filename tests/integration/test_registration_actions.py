@@ -123,6 +123,34 @@ def test_the_form_asks_for_a_session_with_buttons(db, session_key):
     assert len(messages[0]["buttons"]) <= 8
 
 
+@pytest.mark.parametrize("course", [COURSE, None])
+def test_a_question_at_the_session_question_is_answered_and_leaves_the_sign_up(db, course):
+    message = "ok welke opleidingen kan ik wel doen op mijn leeftijd"
+    slots = {"course": course, "fact_age": 26, "session": message, "language": "nl"}
+    t = tracker(message, intent="ask_eligibility", slots=slots, lang="nl")
+    t.events = [
+        {"event": "user", "text": message},
+        {"event": "slot", "name": "session", "value": message},
+    ]
+    _, texts, events = run(ValidatePreregistrationForm(), t)
+    assert SlotSet("prereg_blocked", "left") in events
+    assert text("fits_intro", "nl") in texts, "the question is answered, about every training"
+
+
+def test_a_no_at_the_session_question_leaves_the_sign_up(db):
+    message = "nee toch niet, ik wil geen gegevens geven"
+    t = tracker(message, intent="deny", slots={"course": COURSE, "session": message}, lang="nl")
+    t.events = [
+        {"event": "user", "text": message},
+        {"event": "slot", "name": "session", "value": message},
+    ]
+    _, texts, events = run(ValidatePreregistrationForm(), t)
+    assert texts == text("prereg_stopped", "nl")
+    assert SlotSet("prereg_blocked", "left") in events
+    _, texts, events = run(ActionRegistrationSummary(), tracker(slots={"prereg_blocked": "left"}))
+    assert texts == "" and SlotSet("session", None) not in events
+
+
 def test_a_session_button_starts_with_the_intro(db, session_key):
     result, texts, _ = validate("session", session_key, {})
     assert result == {"session": session_key, "course": COURSE}
@@ -268,7 +296,8 @@ def test_a_correction_at_the_summary_read_as_a_question_still_corrects(
 def test_the_same_question_without_a_summary_shown_is_a_question(db, session_key):
     slots = filled(session_key, language="fr")
     _, _, events = run(
-        ActionEligibility(), tracker("j'ai 23 ans, je peux ?", intent="ask_eligibility", slots=slots)
+        ActionEligibility(),
+        tracker("j'ai 23 ans, je peux ?", intent="ask_eligibility", slots=slots),
     )
     assert SlotSet("age", 23) not in events
 

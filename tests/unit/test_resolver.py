@@ -102,6 +102,25 @@ def test_a_title_made_of_the_words_that_named_the_topic_asks_about_the_topic(ind
     assert not index.find_courses(text, topic_words=["web", "developer"])
 
 
+@pytest.mark.parametrize(
+    ("text", "course"),
+    [
+        ("celle avec amazon c'est chez qui ?", "molengeek-aws-restart"),
+        ("celle en ligne elle commence quand", "bf-digital-elearning"),
+        (
+            "I need to learn computer stuff from home. is there something online?",
+            "bf-digital-elearning",
+        ),
+    ],
+)
+def test_a_course_pointed_at_by_one_word_or_its_format(index, text, course):
+    assert index.find_courses(text).keys == (course,)
+
+
+def test_selling_online_is_no_online_course(index):
+    assert not index.find_courses("i wanna learn how to sell stuff online")
+
+
 def test_the_soonest_session_of_several_courses(index):
     courses = ["becode-web-developer", "bf-web-developer"]
     soonest = index.soonest_session_among("de eerstvolgende sessie graag", courses)

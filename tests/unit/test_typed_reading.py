@@ -7,7 +7,18 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue.topics import topic_named
-from bot.reading import asks_prior_skill, is_follow_up, read_aspects, read_situation
+from bot.language import requested_language
+from bot.reading import (
+    asks_about_diploma,
+    asks_prior_skill,
+    asks_which_trainings,
+    confirms,
+    is_follow_up,
+    read_aspects,
+    read_situation,
+    read_yes_no_unknown,
+    wants_to_sign_up,
+)
 
 YEAR = 2026
 
@@ -22,6 +33,9 @@ YEAR = 2026
         ("i'm 23 and i live in molenbeek", 23, None, "1080"),
         ("nah not at actiris", None, False, None),
         ("ingeschreven bij actiris sinds januari", None, True, None),
+        ("ik ben 20 en sta bij actiris ingeschreven", 20, True, None),
+        ("ik woon in Zaventem (1930) maar ben wel bij Actiris ingeschreven", None, True, "1930"),
+        ("ik sta niet bij actiris ingeschreven", None, False, None),
     ],
 )
 def test_a_situation_told_in_passing(text, age, actiris, postcode):
@@ -51,6 +65,14 @@ def test_no_brussels_residence_or_registration_read_into_these(text):
         ("can i also join the other one", ["eligibility"]),
         ("puis-je la faire", ["eligibility"]),
         ("who runs it", []),
+        ("hoeveel plaatsen zijn er nog", ["schedule"]),
+        ("il reste des places ?", ["schedule"]),
+        ("how much is it", ["cost"]),
+        ("on est payé pendant ou quoi", ["cost"]),
+        ("l'AWS ça commence quand et faut quoi pour rentrer ?", ["schedule", "eligibility"]),
+        ("how does the selection work", ["eligibility"]),
+        ("wat is salesforce eigenlijk", ["description"]),
+        ("what is the price", ["cost"]),
     ],
 )
 def test_aspects_asked(text, aspects):
@@ -101,3 +123,69 @@ def test_a_skill_asked_about_is_no_training_searched(text, asks):
 )
 def test_a_topics_usual_words(text, topic):
     assert topic_named(text) == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "which"),
+    [
+        ("welke opleidingen mag ik dan wel volgen?", True),
+        ("je peux faire quoi alors", True),
+        ("what can i do then", True),
+        ("can i do it", False),
+    ],
+)
+def test_which_trainings_of_them_all(text, which):
+    assert asks_which_trainings(text) is which
+
+
+def test_a_diploma_asked_about():
+    assert asks_about_diploma("Faut-il un diplôme ?") and asks_about_diploma("diploma nodig?")
+    assert not asks_about_diploma("c'est où ?")
+
+
+@pytest.mark.parametrize(
+    ("text", "sign_up"),
+    [
+        ("inscription réseaux sociaux, celle du 7 juin", True),
+        ("jveux mincrire jai 20 ans", True),
+        ("inscription ?", False),
+        ("inscription jusqu'à quand", False),
+        ("inscription comment ça marche", False),
+    ],
+)
+def test_sign_up_typed_as_people_type_it(text, sign_up):
+    assert wants_to_sign_up(text) is sign_up
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("jsais pas trop en vrai", "unknown"),
+        ("geen idee eigenlijk, ik denk het niet zeker", "unknown"),
+        ("ik denk het niet", "no"),
+        ("je crois pas", "no"),
+        ("weet ik ni", "unknown"),
+    ],
+)
+def test_yes_no_or_unknown(text, answer):
+    assert read_yes_no_unknown(text) == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [("now its good yes", True), ("ja is goed zo", True), ("yes but my email is wrong", False)],
+)
+def test_a_summary_confirmed(text, confirmed):
+    assert confirms(text) is confirmed
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("mon français c pas top. english possible?", "en"),
+        ("kunnen we in het nederlands verder? mijn engels is ni zo goe", "nl"),
+        ("je parle pas anglais", None),
+    ],
+)
+def test_the_language_asked_for(text, language):
+    assert requested_language(text) == language
