@@ -332,10 +332,10 @@ class ActionStopPreregistration(AssistantAction):
     def respond(self, turn: Turn) -> list[EventType]:
         asked = last_question_of_the_form(turn.tracker)
         said_stop = bool(_STOP_WORDS.search(plain(turn.text)))
-        if asked == "actiris_registered" and not said_stop:
-            if read_yes_no_unknown(turn.text) == "unknown":
-                # "Jsais pas trop" answers "are you registered at Actiris?"; it does not leave.
-                return [SlotSet(asked, "unknown"), FollowupAction("preregistration_form")]
+        unsure = read_yes_no_unknown(turn.text) == "unknown"
+        if asked == "actiris_registered" and unsure and not said_stop:
+            # "Jsais pas trop" answers "are you registered at Actiris?"; it does not leave.
+            return [SlotSet(asked, "unknown"), FollowupAction("preregistration_form")]
         if turn.tracker.get_slot("pending") == "confirm" and not said_stop and confirms(turn.text):
             return hand_over(turn, "confirm")  # "top, bevestigen" at the summary
         turn.reply.say("prereg_stopped")
@@ -345,13 +345,13 @@ class ActionStopPreregistration(AssistantAction):
 def last_question_of_the_form(tracker: Tracker) -> str | None:
     """The slot the form asked for last, before a rule stopped it (which empties
     `requested_slot` first)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            continue
-        if event.get("event") == "slot" and event.get("name") == "requested_slot":
-            if event.get("value"):
-                return str(event["value"])
-    return tracker.get_slot("requested_slot")
+    asked = [
+        str(event["value"])
+        for event in tracker.events
+        if event.get("event") == "slot" and event.get("name") == "requested_slot"
+        if event.get("value")
+    ]
+    return asked[-1] if asked else tracker.get_slot("requested_slot")
 
 
 # Words that leave the form whatever else the message says.
