@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -195,7 +195,11 @@ class FakeTelegram:
         if request.path_params["token"] != TOKEN:
             return _error(401, "Unauthorized")
         method = request.path_params["method"]
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ClientDisconnect:
+            # The bot stopped while its long poll was under way: nobody is left to answer.
+            return _error(499, "Client Closed Request")
         with self._lock:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
