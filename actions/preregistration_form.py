@@ -302,23 +302,9 @@ class ValidatePreregistrationForm(FormValidation):
         return REQUIRED_SLOTS
 
     def _invalid(self, turn: Turn, slot: str) -> dict[str, Any]:
-        tracker = turn.tracker
-        failures = (
-            (tracker.get_slot("failures") or 0) + 1
-            if tracker.get_slot("failed_slot") == slot
-            else 1
-        )
         # An off-topic message is no bad answer: say what the assistant does, then ask again.
         turn.reply.say("out_of_scope" if turn.intent == "out_of_scope" else f"invalid_{slot}")
-        if failures >= 2:
-            turn.reply.say(
-                "invalid_twice",
-                buttons=[
-                    {"title": turn.reply.text("button_counsellor"), "payload": "/ask_human"},
-                    {"title": turn.reply.text("button_later"), "payload": "/stop"},
-                ],
-            )
-        return {slot: None, "failed_slot": slot, "failures": failures}
+        return self._invalid_silently(turn, slot)
 
     def _invalid_silently(self, turn: Turn, slot: str) -> dict[str, Any]:
         """Count a failed answer whose reason was already said; the second offers a person."""
