@@ -13,7 +13,6 @@ from actions.courses import ActionCourses
 from actions.partners import ActionPartners
 from actions.typed_answers import typed_answer
 from bot import LANGUAGES
-from bot.catalogue.queries import list_partners
 from bot.i18n import has_text
 from bot.language import requested_language
 from bot.reading import plain
@@ -164,6 +163,7 @@ def missed_before(tracker: Tracker) -> bool:
     return previous.get("name") == "nlu_fallback"
 
 
+HANDOFF_REASONS = ("eligibility_unsure", "registration_check")
 # Words for a person: without one, "qui peut y aller ?" asks who may join, not for a person.
 _A_PERSON = re.compile(
     r"\b(?:conseill\w*|counsel+or\w*|advisor|adviseur|begeleider\w*|humain|human|person\w*|"
@@ -173,7 +173,8 @@ _A_PERSON = re.compile(
 
 
 class ActionAskHuman(AssistantAction):
-    """Until counsellors can take over here, give the partners' own contacts."""
+    """Asks the gateway to hand the conversation to a counsellor: it knows the queues and the
+    office hours, and says what happens next."""
 
     action_name = "action_ask_human"
 
@@ -182,8 +183,18 @@ class ActionAskHuman(AssistantAction):
             answered = typed_answer(turn)
             if answered is not None:
                 return answered
-        contacts = "\n".join(f"• {p.name}: {p.contact}" for p in list_partners(turn.db))
-        turn.reply.say_text(f"{turn.reply.text('human')}\n{contacts}")
+        reason = turn.tracker.get_slot("handoff_offer")
+        if reason not in HANDOFF_REASONS:
+            reason = "not_understood" if missed_before(turn.tracker) else "asked"
+        turn.reply.instructions.append(
+            {
+                "handoff": {
+                    "reason": reason,
+                    "course": turn.slot("course"),
+                    "source": turn.slot("source"),
+                }
+            }
+        )
         return []
 
 

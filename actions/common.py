@@ -100,6 +100,11 @@ class Reply:
     def text(self, key: str, **values: object) -> str:
         return text(key, self.lang, **values)
 
+    def offer_counsellor(self, turn: Turn, reason: str) -> dict[str, str]:
+        """The button that opens a handoff, remembering why it was offered."""
+        turn.remember(handoff_offer=reason)
+        return self.button("button_counsellor", "ask_human")
+
     def button(self, key: str, intent: str, **entities: str) -> dict[str, str]:
         return {"title": text(key, self.lang), "payload": payload(intent, **entities)}
 
@@ -122,6 +127,7 @@ CONTEXT_SLOTS = (
     "course_choices",
     "session_choices",
     "pending",
+    "handoff_offer",
 )
 # What the person said of themselves (or of whom they write for) in any message: for the
 # eligibility rules and, once they consent, for the form. Personal data: "delete my data" and
@@ -313,7 +319,7 @@ class AssistantAction(Action):
                 )
                 turn.reply.lang = lang
                 # What the assistant waits for holds for the next message only.
-                turn.remember(pending=None, asked_actiris=None)
+                turn.remember(pending=None, asked_actiris=None, handoff_offer=None)
                 turn.keep_facts()
                 if self.corrects_the_summary(turn, tracker.get_slot("pending")):
                     # "Mon âge c'est 19, pas 18" at the summary reads like a question.

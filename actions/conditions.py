@@ -78,7 +78,10 @@ def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
         lines.append(bullets([r.reason for r in verdict.to_check]))
     if turn.situation.diploma == "none" and verdict.outcome is not Outcome.NOT_ELIGIBLE:
         lines.append(turn.reply.text("no_diploma_needed", title=values["title"]))
-    turn.reply.say_text("\n".join(lines))
+    buttons = []
+    if verdict.outcome is Outcome.UNSURE:
+        buttons.append(turn.reply.offer_counsellor(turn, "eligibility_unsure"))
+    turn.reply.say_text("\n".join(lines), buttons=buttons)
 
 
 def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:

@@ -184,7 +184,10 @@ class ActionConfirmRegistration(AssistantAction):
         elif not result.already_registered:
             turn.reply.say("confirmed", **values)
             if result.status is Status.NEEDS_CHECK:
-                turn.reply.say("confirmed_needs_check")
+                turn.reply.say(
+                    "confirmed_needs_check",
+                    buttons=[turn.reply.offer_counsellor(turn, "registration_check")],
+                )
         logger.info("registration %s: %s", result.reference, result.status.value)
         return [*reset_form(), SlotSet("session", None)]
 

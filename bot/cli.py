@@ -13,11 +13,15 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 
+from bot import handoff
 from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
 from bot.catalogue.queries import brussels_today
+from bot.counsellors import AccountInvalid, Role, add_counsellor
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
+from bot.db.models import Counsellor
 from bot.registration import EXPORT_COLUMNS, export_rows, mask_contact
 from bot.registration import purge as erase_old
 from bot.runner import Stack, with_token
@@ -34,6 +38,8 @@ registrations_app = typer.Typer(
     help="Pre-registrations, for partners and counsellors.", no_args_is_help=True
 )
 app.add_typer(registrations_app, name="registrations")
+counsellor_app = typer.Typer(help="Counsellor accounts for the console.", no_args_is_help=True)
+app.add_typer(counsellor_app, name="counsellor")
 
 
 class ExportFormat(str, Enum):
@@ -109,9 +115,52 @@ def purge(
     days = settings.purge_after_days if older_than is None else older_than
     with db_sessions(settings.database_url)() as db, db.begin():
         erased = erase_old(db, days, brussels_today())
+        handoffs = handoff.purge(db, days)
     typer.echo(
         f"personal data erased from {erased} registration(s) of sessions ended over {days} days ago"
     )
+    typer.echo(f"{handoffs} handoff(s) closed over {days} days ago deleted, with their messages")
+
+
+@counsellor_app.command("add")
+def counsellor_add(
+    email: str = typer.Option(..., "--email", help="the counsellor's e-mail: their login"),
+    team: str = typer.Option(..., "--team", help="actiris, or a partner's key (becode, …)"),
+    role: Role = typer.Option(Role.COUNSELLOR, "--role", help="counsellor, or admin (all teams)"),
+    language: str = typer.Option("fr", "--language", help="the console's language: fr, nl, en"),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="COUNSELLOR_PASSWORD",
+        help="asked for when not given (or COUNSELLOR_PASSWORD)",
+    ),
+) -> None:
+    """Create a counsellor's account for the console (/console)."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    try:
+        with db_sessions(settings.database_url)() as db, db.begin():
+            counsellor = add_counsellor(
+                db, email=email, team=team, role=role, password=password, language=language
+            )
+            created = f"{counsellor.email} ({counsellor.role}, team {counsellor.team})"
+    except AccountInvalid as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"account created: {created}")
+
+
+@counsellor_app.command("list")
+def counsellor_list() -> None:
+    """Print the counsellors' accounts: e-mail, team, role."""
+    settings = Settings.from_env()
+    with db_sessions(settings.database_url)() as db:
+        for counsellor in db.scalars(
+            select(Counsellor).order_by(Counsellor.team, Counsellor.email)
+        ):
+            typer.echo(f"{counsellor.email}\t{counsellor.team}\t{counsellor.role}")
 
 
 @db_app.command("upgrade")

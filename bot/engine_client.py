@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import quote
 import httpx
 
 from bot import LANGUAGES
+from bot.handoff import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,15 @@ class BotMessage:
 
 
 @dataclass
+class HandoffRequest:
+    """The engine's request to hand the conversation to a counsellor."""
+
+    reason: Reason
+    course: str | None = None
+    source: str | None = None
+
+
+@dataclass
 class EngineReply:
     messages: list[BotMessage]
     # Set by the "delete my data" action: the gateway erases the conversation from the
@@ -41,15 +52,19 @@ class EngineReply:
     erase_conversation: bool = False
     # The conversation's language after this turn, as the actions decided it.
     language: str | None = None
+    # Set by the "talk to a counsellor" action: the gateway opens a handoff.
+    handoff: HandoffRequest | None = None
 
 
 @dataclass
 class HistoryEntry:
     """One message of a conversation as a person saw it: theirs or the assistant's."""
 
-    sender: str  # "user" or "bot"
+    sender: str  # "user", "bot" or "counsellor"
     text: str
     buttons: list[Button] = field(default_factory=list)
+    # When it was said (to merge the engine's messages with a counsellor's).
+    at: dt.datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +78,8 @@ class HistoryEntry:
 class History:
     entries: list[HistoryEntry]
     language: str | None
+    # The engine's slots (for the counsellor's view of the conversation).
+    slots: dict[str, Any] = field(default_factory=dict)
 
 
 def _buttons(raw: Any) -> list[Button]:
@@ -71,6 +88,21 @@ def _buttons(raw: Any) -> list[Button]:
         for b in raw or []
         if isinstance(b, dict)
     ]
+
+
+def _handoff_request(raw: Any) -> HandoffRequest | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        reason = Reason(raw.get("reason"))
+    except ValueError:
+        reason = Reason.ASKED
+    course, source = raw.get("course"), raw.get("source")
+    return HandoffRequest(
+        reason,
+        course if isinstance(course, str) else None,
+        source if isinstance(source, str) else None,
+    )
 
 
 def parse_reply(raw: Any) -> EngineReply:
@@ -84,10 +116,18 @@ def parse_reply(raw: Any) -> EngineReply:
             reply.erase_conversation |= custom.get("erase_conversation") is True
             if custom.get("language") in LANGUAGES:
                 reply.language = custom["language"]
+            reply.handoff = reply.handoff or _handoff_request(custom.get("handoff"))
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
         reply.messages.append(BotMessage(text=item["text"], buttons=_buttons(item.get("buttons"))))
     return reply
+
+
+def _moment(event: dict[str, Any]) -> dt.datetime | None:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, (int, float)):
+        return dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
+    return None
 
 
 def parse_history(tracker: Any) -> History:
@@ -111,14 +151,16 @@ def parse_history(tracker: Any) -> History:
                 if not titles:
                     continue
                 message = titles[0]
-            entries.append(HistoryEntry("user", message))
+            entries.append(HistoryEntry("user", message, at=_moment(event)))
         elif event.get("event") == "bot" and isinstance(message, str):
             data = event.get("data")
             last_buttons = _buttons(data.get("buttons") if isinstance(data, dict) else None)
-            entries.append(HistoryEntry("bot", message, last_buttons))
+            entries.append(HistoryEntry("bot", message, last_buttons, _moment(event)))
     slots = tracker.get("slots")
-    language = slots.get("language") if isinstance(slots, dict) else None
-    return History(entries, language if language in LANGUAGES else None)
+    if not isinstance(slots, dict):
+        slots = {}
+    language = slots.get("language")
+    return History(entries, language if language in LANGUAGES else None, slots)
 
 
 class EngineClient:
@@ -149,7 +191,7 @@ class EngineClient:
             replies = parse_reply(response.json())
         except ValueError as exc:
             raise EngineUnavailable("engine answered with invalid JSON") from exc
-        if not replies.messages:
+        if not replies.messages and replies.handoff is None:
             # Every turn of ours ends in an action that speaks: silence means the action
             # server failed behind the engine.
             raise EngineUnavailable("engine gave no reply (action server down?)")

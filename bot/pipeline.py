@@ -7,6 +7,7 @@ conversation logic.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import LANGUAGES
-from bot.engine_client import BotMessage, EngineClient, EngineUnavailable
+from bot.engine_client import BotMessage, EngineClient, EngineUnavailable, History
 from bot.i18n import text
 from bot.language import detect_language
+from bot.relay import Relay
 from bot.settings import Settings
 from bot.tracker_store import erase_tracker
 
@@ -53,13 +55,19 @@ async def converse(
     lang: str | None = None,
     lang_hint: str | None = None,
     source: str | None = None,
+    relay: Relay | None = None,
 ) -> AssistantReply:
-    """Ask the engine; if it cannot answer, say so politely in the person's language.
+    """Ask the engine, or the counsellor who owns the conversation; if the engine cannot
+    answer, say so politely in the person's language.
 
     `lang` is a choice the person made (it wins); `lang_hint` is what the channel knows (a
     phone's or a page's language), used until the conversation has a language of its own;
     `source` is where the person came from (a deep link's payload).
     """
+    if relay is not None:
+        intercepted = await relay.intercept(conversation_id, message)
+        if intercepted is not None:
+            return AssistantReply(intercepted.messages, intercepted.language or None)
     metadata = {
         key: value
         for key, value in (("lang", lang), ("lang_hint", lang_hint), ("source", source))
@@ -74,9 +82,41 @@ async def converse(
             detect_language(message) or settings.default_language,
         )
         return AssistantReply([BotMessage(text=text("unavailable", language))], None)
+    messages = reply.messages
+    if reply.handoff is not None:
+        language = next(
+            (c for c in (reply.language, lang, lang_hint) if c in LANGUAGES),
+            settings.default_language,
+        )
+        if relay is None:
+            messages = [*messages, BotMessage(text("unavailable", language))]
+        else:
+            messages = [
+                *messages,
+                *await relay.open(conversation_id, reply.handoff, language, source),
+            ]
     if reply.erase_conversation:
         erased = await asyncio.to_thread(
             erase_tracker, settings.effective_tracker_url, conversation_id
         )
+        if relay is not None:
+            await relay.erase(conversation_id)
         logger.info("conversation %s erased (%d events)", conversation_tag(conversation_id), erased)
-    return AssistantReply(reply.messages, reply.language)
+    return AssistantReply(messages, reply.language)
+
+
+async def conversation_history(
+    engine: EngineClient, relay: Relay | None, conversation_id: str
+) -> History:
+    """The conversation as the person saw it: the engine's messages and, in their place in
+    time, those of its handoffs (counsellors' replies included). Raises EngineUnavailable."""
+    history = await engine.history(conversation_id)
+    if relay is None:
+        return history
+    extra = await relay.history(conversation_id)
+    if not extra:
+        return history
+    start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    # A stable sort: the engine's messages keep their order among themselves.
+    entries = sorted([*history.entries, *extra], key=lambda entry: entry.at or start)
+    return History(entries, history.language, history.slots)

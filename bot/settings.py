@@ -62,6 +62,12 @@ class Settings:
     telegram_token: str = ""
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
+    # Counsellors: their teams' hours, how long a person waits before a callback is offered
+    # instead, and the console's session cookie (signed with CONSOLE_SECRET; Secure over HTTPS).
+    office_hours_file: Path = field(default=PROJECT_ROOT / "catalogue" / "office-hours.yml")
+    handoff_claim_minutes: int = 10
+    console_secret: str = ""
+    console_https: bool = False
 
     @property
     def engine_url(self) -> str:
@@ -93,9 +99,17 @@ class Settings:
 
         It must not change, or the same person would no longer be recognised.
         """
-        if self.registration_secret:
-            return self.registration_secret
-        path = self.var_dir / "registration-secret"
+        return self._kept_secret(self.registration_secret, "registration-secret")
+
+    def console_session_secret(self) -> str:
+        """The key that signs the console's session cookies: CONSOLE_SECRET, else one made once
+        and kept in var/ (a new key logs every counsellor out)."""
+        return self._kept_secret(self.console_secret, "console-secret")
+
+    def _kept_secret(self, configured: str, filename: str) -> str:
+        if configured:
+            return configured
+        path = self.var_dir / filename
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             import secrets
@@ -139,4 +153,12 @@ class Settings:
             telegram_token=env.get("TELEGRAM_TOKEN", ""),
             telegram_api_url=env.get("TELEGRAM_API_URL") or defaults.telegram_api_url,
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
+            office_hours_file=_in_project(
+                env.get("OFFICE_HOURS_FILE") or str(defaults.office_hours_file)
+            ),
+            handoff_claim_minutes=int(
+                env.get("HANDOFF_CLAIM_MINUTES", defaults.handoff_claim_minutes)
+            ),
+            console_secret=env.get("CONSOLE_SECRET", ""),
+            console_https=env.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
         )

@@ -43,6 +43,7 @@ from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.pipeline import conversation_tag, converse
+from bot.relay import Relay
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,15 @@ def telegram_language(language_code: str | None) -> str:
 
 def conversation_id(chat_id: int) -> str:
     return f"telegram-{chat_id}"
+
+
+def chat_of(conversation: str) -> int | None:
+    """The chat id of a Telegram conversation id, None for another channel's."""
+    prefix, _, number = conversation.partition("-")
+    try:
+        return int(number) if prefix == "telegram" else None
+    except ValueError:
+        return None
 
 
 def _units(value: str) -> int:
@@ -160,9 +170,10 @@ def phone_rows(titles: list[str]) -> list[list[int]]:
 class TelegramChannel:
     """The bot: built from the settings, started and stopped with the gateway."""
 
-    def __init__(self, settings: Settings, engine: EngineClient):
+    def __init__(self, settings: Settings, engine: EngineClient, relay: Relay | None = None):
         self.settings = settings
         self.engine = engine
+        self.relay = relay
         # Registered with the webhook at each start, so it never needs to be configured.
         self.webhook_secret = secrets.token_urlsafe(32)
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
@@ -313,7 +324,13 @@ class TelegramChannel:
         async with lock:
             async with self._typing(context, chat.id):
                 reply = await converse(
-                    self.engine, self.settings, conversation, message, lang_hint=hint, source=source
+                    self.engine,
+                    self.settings,
+                    conversation,
+                    message,
+                    lang_hint=hint,
+                    source=source,
+                    relay=self.relay,
                 )
             if reply.language:
                 self._chat_data(context)["language"] = reply.language
@@ -342,15 +359,33 @@ class TelegramChannel:
                 )
             if not message.text.strip() and markup is None:
                 continue
-            # Telegram refuses an empty message; a keyboard still needs one to hang on.
-            parts = [part for part in split_message(message.text) if part.strip()] or ["…"]
-            for number, part in enumerate(parts, start=1):
-                await context.bot.send_message(
-                    chat_id,
-                    html.escape(part, quote=False),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if number == len(parts) else None,
-                )
+            await self._send_text(chat_id, message.text, markup)
+
+    async def _send_text(
+        self, chat_id: int, message: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        # Telegram refuses an empty message; a keyboard still needs one to hang on.
+        parts = [part for part in split_message(message) if part.strip()] or ["…"]
+        for number, part in enumerate(parts, start=1):
+            await self.application.bot.send_message(
+                chat_id,
+                html.escape(part, quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if number == len(parts) else None,
+            )
+
+    async def push(self, conversation: str, messages: list[BotMessage]) -> bool:
+        """Send a counsellor's (or a handoff notice's) messages to the person's chat, outside
+        any update of theirs; buttons are left out (no keyboard of theirs is waiting)."""
+        chat = chat_of(conversation)
+        if chat is None:
+            return False
+        lock = self._chat_locks.setdefault(chat, asyncio.Lock())
+        async with lock:
+            for message in messages:
+                if message.text.strip():
+                    await self._send_text(chat, message.text)
+        return True
 
     @asynccontextmanager
     async def _typing(self, context: Context, chat_id: int) -> AsyncIterator[None]:

@@ -4,6 +4,7 @@ From the page, first  {"type": "hello", "conversation_id": "web-…", "lang": "f
 then                  {"type": "message", "text": "…"}  (a button sends its payload as text)
 To the page           {"type": "history", "conversation_id": …, "language": …, "messages": […]}
                       {"type": "typing"}, then {"type": "reply", "language": …, "messages": […]}
+                      {"type": "reply", …} at any time too: a counsellor's message, pushed
                       {"type": "error", "reason": "…"}  (a frame it could not use; stays open)
 
 A page from an origin that is not allowed is refused at the handshake (HTTP 403); a connection
@@ -12,6 +13,7 @@ that sends too much, too fast or too big is closed with code 1008 or 1009 and a 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from contextlib import suppress
@@ -29,7 +31,9 @@ from bot.channels.validation import (
 )
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.errors import describe_error
-from bot.pipeline import conversation_tag, converse
+from bot.live import Subscription, conversation_topic
+from bot.pipeline import conversation_history, conversation_tag, converse
+from bot.relay import Relay
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -60,7 +64,9 @@ class TokenBucket:
         return True
 
 
-async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Settings) -> None:
+async def serve_chat(
+    websocket: WebSocket, engine: EngineClient, settings: Settings, relay: Relay
+) -> None:
     """Serve one widget until it goes away or misbehaves."""
     if websocket.headers.get("origin") not in settings.effective_allowed_origins:
         # Closing before accepting refuses the handshake: the browser sees HTTP 403.
@@ -70,6 +76,8 @@ async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Setti
     bucket = TokenBucket(BURST, REFILL_PER_SECOND)
     conversation_id: str | None = None
     lang_hint: str | None = None
+    pushed: asyncio.Task[None] | None = None
+    subscription: Subscription | None = None
     try:
         while True:
             frame = await websocket.receive()
@@ -93,14 +101,23 @@ async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Setti
                 if kind == "hello":
                     conversation_id = check_web_conversation(data.get("conversation_id"))
                     lang_hint = check_language(data.get("lang"), "lang")
-                    await _send_history(websocket, engine, conversation_id)
+                    _stop_forwarding(pushed, subscription)
+                    # Subscribed before the history is read: nothing said meanwhile is missed.
+                    subscription = relay.hub.subscribe(conversation_topic(conversation_id))
+                    pushed = asyncio.create_task(_forward_pushed(websocket, subscription))
+                    await _send_history(websocket, engine, relay, conversation_id)
                 elif kind == "message":
                     if conversation_id is None:
                         raise BadRequest(409, "send a hello frame first")
                     message = check_text(data.get("text"))
                     await websocket.send_json({"type": "typing"})
                     reply = await converse(
-                        engine, settings, conversation_id, message, lang_hint=lang_hint
+                        engine,
+                        settings,
+                        conversation_id,
+                        message,
+                        lang_hint=lang_hint,
+                        relay=relay,
                     )
                     await websocket.send_json(
                         {
@@ -119,11 +136,33 @@ async def serve_chat(websocket: WebSocket, engine: EngineClient, settings: Setti
         # Never a stack trace to the page, nor the frame (what the person wrote) to the logs.
         logger.error("websocket failed: %s", describe_error(exc))
         await _close(websocket, INTERNAL_ERROR, "the assistant had a problem, reconnect")
+    finally:
+        _stop_forwarding(pushed, subscription)
 
 
-async def _send_history(websocket: WebSocket, engine: EngineClient, conversation_id: str) -> None:
+def _stop_forwarding(task: asyncio.Task[None] | None, subscription: Subscription | None) -> None:
+    if task is not None:
+        task.cancel()
+    if subscription is not None:
+        subscription.close()  # the task may be cancelled before it ever ran
+
+
+async def _forward_pushed(websocket: WebSocket, subscription: Subscription) -> None:
+    """Send the page what is pushed to its conversation (a counsellor's messages)."""
+    with subscription:
+        while True:
+            event = await subscription.get()
+            try:
+                await websocket.send_json(event)
+            except (RuntimeError, WebSocketDisconnect):
+                return  # the page went away; the message stays in the history
+
+
+async def _send_history(
+    websocket: WebSocket, engine: EngineClient, relay: Relay, conversation_id: str
+) -> None:
     try:
-        history = await engine.history(conversation_id)
+        history = await conversation_history(engine, relay, conversation_id)
         messages, language = [e.as_dict() for e in history.entries], history.language
     except EngineUnavailable as exc:
         # The conversation is still there; the page shows what it has and can go on.

@@ -6,6 +6,7 @@ a *db* is a SQLAlchemy `Session` on it (a "session" is a course session).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -76,3 +77,12 @@ def database_for(url: str) -> Engine:
 def db_sessions(url: str) -> sessionmaker[Session]:
     """Makes db sessions on the database at `url`."""
     return sessionmaker(bind=database_for(url), expire_on_commit=False)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A datetime read back from the database, aware: SQLite returns them naive (stored in UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -14,12 +14,16 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     Time,
     UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -221,3 +225,101 @@ class StatusChange(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     registration: Mapped[Registration] = relationship(back_populates="history")
+
+
+class Counsellor(Base):
+    """A person of a team (Actiris or a partner) who takes over conversations in the console."""
+
+    __tablename__ = "counsellors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    # "actiris" or a partner's key: the handoffs this counsellor sees.
+    team: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # "counsellor" or "admin"
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # The console's language, the counsellor's choice.
+    language: Mapped[str] = mapped_column(String(2), default="fr", server_default="fr")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Handoff(Base):
+    """A conversation a person asked to continue with a counsellor.
+
+    States: `waiting` (in a team's queue), `counsellor` (claimed: the person's messages go to
+    the counsellor only), `callback` (outside office hours: someone writes back later, the
+    assistant answers meanwhile), `closed`. A conversation has at most one handoff not closed.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index(
+            "one_open_handoff_per_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=sql_text("state != 'closed'"),
+            postgresql_where=sql_text("state != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # "telegram", "web" or "api"
+    language: Mapped[str] = mapped_column(String(2))
+    reason: Mapped[str] = mapped_column(String(40))
+    team: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    course_key: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(64))
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", ondelete="SET NULL")
+    )
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # How it ended: "handed_back", "closed", "cancelled" (by the person), "erased".
+    outcome: Mapped[str | None] = mapped_column(String(20))
+
+    counsellor: Mapped[Counsellor | None] = relationship()
+    messages: Mapped[list[HandoffMessage]] = relationship(
+        back_populates="handoff", cascade="all, delete-orphan", order_by="HandoffMessage.id"
+    )
+
+
+class HandoffMessage(Base):
+    """A message of a handoff, stored before it is delivered: the person's, the counsellor's,
+    the assistant's (queue notices), or an internal note the person never sees."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(20))  # person, counsellor, assistant, note
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    handoff: Mapped[Handoff] = relationship(back_populates="messages")
+
+
+class AuditEvent(Base):
+    """Who did what to a handoff and when, viewing included: the trail a data-protection
+    officer exports. It names people by account, never by what they wrote."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")

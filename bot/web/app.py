@@ -3,6 +3,7 @@
 - `POST /api/messages` and `GET /api/conversations/{id}` for clients (and the widget's fallback),
 - `/ws`, the web widget's websocket; `/widget.js` and the demo page at `/`,
 - Telegram (polling, or its webhook route) when TELEGRAM_TOKEN is set,
+- `/console`, the counsellors' console (bot/web/console.py),
 - `GET /healthz` for operators.
 
 All of them reach the engine through `bot.pipeline`; the engine and the action server stay on
@@ -23,6 +24,7 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import text as sql
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.validation import (
@@ -34,8 +36,12 @@ from bot.channels.validation import (
 from bot.channels.web import serve_chat
 from bot.db import database_for
 from bot.engine_client import EngineClient, EngineUnavailable
-from bot.pipeline import converse
+from bot.live import Hub
+from bot.office_hours import load_team_hours
+from bot.pipeline import conversation_history, converse
+from bot.relay import Relay
 from bot.settings import Settings
+from bot.web.console import console_router
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.engine = engine
         app.state.telegram = None
+        watcher = asyncio.create_task(relay.watch_unclaimed())
         if settings.telegram_token:
-            channel = TelegramChannel(settings, engine)
+            channel = TelegramChannel(settings, engine, relay)
             try:
                 await channel.start()
             except Exception as exc:
@@ -66,16 +73,29 @@ def create_app(settings: Settings) -> FastAPI:
                     await channel.stop()
             else:
                 app.state.telegram = channel
+                relay.add_pusher("telegram", channel.push)
                 mode = "webhook" if channel.uses_webhook else "long polling"
                 logger.info("Telegram on (%s)", mode)
         else:
             logger.info("Telegram off: TELEGRAM_TOKEN is not set")
         yield
+        watcher.cancel()
         if app.state.telegram is not None:
             await app.state.telegram.stop()
         await engine.aclose()
 
+    relay = Relay(settings, Hub(), load_team_hours(settings.office_hours_file))
     app = FastAPI(title="Brussels digital training guidance", lifespan=lifespan, docs_url=None)
+    app.state.relay = relay
+    # The console's session: a signed cookie, HttpOnly, sent by the browser to this site only.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.console_session_secret(),
+        session_cookie="console_session",
+        max_age=12 * 3600,
+        same_site="strict",
+        https_only=settings.console_https,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.effective_allowed_origins),
@@ -97,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
             incoming.text,
             lang=incoming.lang,
             lang_hint=incoming.lang_hint,
+            relay=relay,
         )
         return JSONResponse(
             {"messages": [m.as_dict() for m in reply.messages], "language": reply.language}
@@ -107,7 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         """A web conversation so far, for a widget that cannot use its websocket."""
         check_web_conversation(conversation_id)
         try:
-            history = await request.app.state.engine.history(conversation_id)
+            history = await conversation_history(request.app.state.engine, relay, conversation_id)
         except EngineUnavailable:
             return JSONResponse({"error": "the assistant is unavailable, try again"}, 503)
         return JSONResponse(
@@ -120,7 +141,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.websocket("/ws")
     async def chat_socket(websocket: WebSocket) -> None:
-        await serve_chat(websocket, websocket.app.state.engine, settings)
+        await serve_chat(websocket, websocket.app.state.engine, settings, relay)
 
     @app.get("/widget.js")
     async def widget() -> FileResponse:
@@ -133,6 +154,8 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8")
+
+    app.include_router(console_router(settings, relay))
 
     if settings.telegram_token and settings.telegram_webhook_url:
         webhook_path = TelegramChannel.webhook_path_of(settings)

@@ -4,6 +4,8 @@ on free ports, with a temporary database (SQLite, then PostgreSQL) holding the s
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.catalogue.queries import brussels_today
@@ -20,6 +23,9 @@ from bot.db import database_for
 from bot.fakes.telegram_api import TOKEN, FakeTelegram
 from bot.runner import Stack, seeded_stack
 from tests.conftest import create_postgres_database, drop_postgres_database
+
+# Counsellors who are always there: handoffs are live whatever the day and hour of the run.
+ALWAYS_OPEN = Path(__file__).with_name("always-open.yml")
 
 
 @dataclass
@@ -108,7 +114,28 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             catalogue,
             telegram_token=TOKEN,
             telegram_api_url=fake.base_url,
+            office_hours_file=ALWAYS_OPEN,
         ) as running:
             yield Channels(running, fake)
     finally:
         fake.stop()
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    message = "Debian's chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI is set: browser tests may not be skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        # Chromium's sandbox needs user namespaces, which a container running as root lacks.
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        launched.close()

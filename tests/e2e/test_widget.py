@@ -4,13 +4,11 @@ gateway's demo page, talking to the real engine and actions. Screenshots go to t
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bot.catalogue.queries import search_courses
 from bot.db.models import localized
@@ -35,26 +33,6 @@ RECORDED_WEBSOCKETS = """
   window.WebSocket = function (url) { var s = new Real(url); window.__sockets.push(s); return s; };
 })();
 """
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path:
-        return path
-    message = "Debian's chromium is not installed (apt-get install chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI is set: browser tests may not be skipped)")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        # Chromium's sandbox needs user namespaces, which a container running as root lacks.
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@
       you: "Toi",
       restart: "Nouvelle conversation",
       bot: "Assistant",
+      counsellor: "Conseiller",
       intro: "Salut ! Pose-moi ta question sur les formations numériques gratuites à Bruxelles.",
     },
     nl: {
@@ -57,6 +58,7 @@
       you: "Jij",
       restart: "Nieuw gesprek",
       bot: "Assistent",
+      counsellor: "Begeleider",
       intro: "Hoi! Stel je vraag over de gratis digitale opleidingen in Brussel.",
     },
     en: {
@@ -74,6 +76,7 @@
       you: "You",
       restart: "New conversation",
       bot: "Assistant",
+      counsellor: "Counsellor",
       intro: "Hi! Ask me about the free digital trainings in Brussels.",
     },
   };
@@ -145,6 +148,8 @@
     ".msg{max-width:85%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.4}" +
     ".bot{align-self:flex-start;background:#f1f5f9;color:#0f172a}" +
     ".user{align-self:flex-end;background:#1d4ed8;color:#fff}" +
+    ".counsellor{align-self:flex-start;background:#fef3c7;color:#0f172a;border:1px solid #b45309}" +
+    ".who{display:block;font-weight:600;font-size:13px}" +
     ".msg a{color:inherit;text-decoration:underline}" +
     ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     ".status{min-height:1.4em;padding:0 12px;color:#475569;font-size:13px}" +
@@ -230,10 +235,13 @@
     // What the server also has: compared with a history to redraw only when it differs.
     if (record) rendered.push(from + "\u0000" + text);
     var bubble = document.createElement("div");
-    bubble.className = "msg " + (from === "user" ? "user" : "bot");
+    var kind = from === "user" || from === "counsellor" ? from : "bot";
+    bubble.className = "msg " + kind;
     var who = document.createElement("span");
-    who.className = "sr-only";
-    who.textContent = (from === "user" ? t("you") : t("bot")) + ": ";
+    // A counsellor's message says who wrote it; the assistant's and the person's are told
+    // apart by their place.
+    who.className = kind === "counsellor" ? "who" : "sr-only";
+    who.textContent = t(kind === "user" ? "you" : kind) + ": ";
     bubble.appendChild(who);
     fillText(bubble, text);
     log.appendChild(bubble);

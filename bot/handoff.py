@@ -1,0 +1,441 @@
+"""Handoffs: a conversation taken over by a counsellor, then handed back to the assistant.
+
+Plain functions over a SQLAlchemy session, no web, Telegram or engine. The states:
+
+    (assistant) → waiting → counsellor → closed (handed back, closed, cancelled)
+                     ↘ callback ↗  (nobody there: someone writes back later)
+
+- ownership lives in the `handoffs` table, not in the engine: it survives the engine's session
+  expiry and restarts of every process;
+- a claim is one conditional UPDATE (`… WHERE state IN ('waiting', 'callback')`), so of two
+  counsellors claiming at once exactly one wins, on SQLite and PostgreSQL alike;
+- a counsellor sees their team's handoffs only (admins see all); every change of state and
+  every view of a handoff is recorded in the audit trail, with who and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from enum import Enum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import as_utc, utc_now
+from bot.db.models import AuditEvent, Counsellor, Course, Handoff, HandoffMessage, Partner
+
+ACTIRIS_TEAM = "actiris"
+# A reply longer than this is refused (413): a counsellor's answer, not a document.
+MAX_REPLY_CHARACTERS = 4000
+# Without claims to learn from, each person ahead in the queue counts this long.
+MINUTES_PER_PERSON_AHEAD = 5
+RECENT_CLAIMS = 20
+
+
+class State(str, Enum):
+    WAITING = "waiting"
+    COUNSELLOR = "counsellor"
+    CALLBACK = "callback"
+    CLOSED = "closed"
+
+
+NOT_CLOSED = (State.WAITING.value, State.COUNSELLOR.value, State.CALLBACK.value)
+CLAIMABLE = (State.WAITING.value, State.CALLBACK.value)
+
+
+class Reason(str, Enum):
+    ASKED = "asked"  # the person asked for someone
+    NOT_UNDERSTOOD = "not_understood"  # the fallback missed twice
+    ELIGIBILITY_UNSURE = "eligibility_unsure"
+    REGISTRATION_CHECK = "registration_check"
+
+
+class HandoffError(Exception):
+    """A change a counsellor asked for that cannot be made; `code` names it for the console's
+    texts (console_error_<code>), `status` is its HTTP status."""
+
+    code = "invalid"
+    status = 409
+
+
+class HandoffNotFound(HandoffError):
+    code = "not_found"
+    status = 404
+
+
+class NotYourTeam(HandoffError):
+    code = "other_team"
+    status = 403
+
+
+class HandoffClosed(HandoffError):
+    code = "closed"
+
+
+class ClaimLost(HandoffError):
+    """Someone else claimed it first."""
+
+    code = "claim_lost"
+
+
+class NotYours(HandoffError):
+    """Only the counsellor who owns a handoff may reply to it or hand it back."""
+
+    code = "not_yours"
+    status = 403
+
+
+class TooLong(HandoffError):
+    code = "too_long"
+    status = 413
+
+
+def channel_of(conversation_id: str) -> str:
+    """The channel a conversation id belongs to, from the prefix each channel gives it."""
+    for channel in ("telegram", "web"):
+        if conversation_id.startswith(f"{channel}-"):
+            return channel
+    return "api"
+
+
+def team_for_course(db: Session, course_key: str | None) -> str:
+    """The team that answers about a course: its partner's; Actiris when no course is known."""
+    if course_key:
+        key = db.scalar(
+            select(Partner.key)
+            .join(Course, Course.partner_id == Partner.id)
+            .where(Course.key == course_key)
+        )
+        if key:
+            return key
+    return ACTIRIS_TEAM
+
+
+def _audit(
+    db: Session,
+    action: str,
+    handoff_id: int | None,
+    counsellor: Counsellor | None,
+    at: dt.datetime,
+    detail: str = "",
+) -> None:
+    db.add(
+        AuditEvent(
+            at=at,
+            counsellor_id=counsellor.id if counsellor else None,
+            action=action,
+            handoff_id=handoff_id,
+            detail=detail,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- the person's side
+
+
+def current_handoff(db: Session, conversation_id: str) -> Handoff | None:
+    """The conversation's handoff that is not closed, if any."""
+    return db.scalar(
+        select(Handoff).where(
+            Handoff.conversation_id == conversation_id, Handoff.state.in_(NOT_CLOSED)
+        )
+    )
+
+
+def open_handoff(
+    db: Session,
+    *,
+    conversation_id: str,
+    language: str,
+    reason: Reason,
+    team: str,
+    course_key: str | None = None,
+    source: str | None = None,
+    callback: bool = False,
+    at: dt.datetime | None = None,
+) -> tuple[Handoff, bool]:
+    """The conversation's handoff: the one already open, else a new one in the team's queue
+    (or as a callback when nobody is there). Says whether it is new."""
+    existing = current_handoff(db, conversation_id)
+    if existing is not None:
+        return existing, False
+    at = at or utc_now()
+    handoff = Handoff(
+        conversation_id=conversation_id,
+        channel=channel_of(conversation_id),
+        language=language,
+        reason=reason.value,
+        team=team,
+        state=(State.CALLBACK if callback else State.WAITING).value,
+        course_key=course_key,
+        source=source,
+        opened_at=at,
+    )
+    db.add(handoff)
+    db.flush()
+    _audit(db, "opened", handoff.id, None, at, f"{reason.value}, {handoff.state}")
+    return handoff, True
+
+
+def add_message(
+    db: Session,
+    handoff: Handoff,
+    author: str,
+    text: str,
+    *,
+    counsellor: Counsellor | None = None,
+    at: dt.datetime | None = None,
+) -> HandoffMessage:
+    """Store a message of the handoff; it is delivered after, never lost before."""
+    message = HandoffMessage(
+        handoff_id=handoff.id,
+        author=author,
+        counsellor_id=counsellor.id if counsellor else None,
+        text=text,
+        created_at=at or utc_now(),
+    )
+    db.add(message)
+    db.flush()
+    return message
+
+
+def messages_of(db: Session, conversation_id: str) -> Sequence[HandoffMessage]:
+    """Every message of the conversation's handoffs, in order, notes included."""
+    return db.scalars(
+        select(HandoffMessage)
+        .join(Handoff, Handoff.id == HandoffMessage.handoff_id)
+        .where(Handoff.conversation_id == conversation_id)
+        .order_by(HandoffMessage.id)
+    ).all()
+
+
+def mark_delivered(db: Session, message_id: int, at: dt.datetime | None = None) -> None:
+    db.execute(
+        update(HandoffMessage)
+        .where(HandoffMessage.id == message_id)
+        .values(delivered_at=at or utc_now())
+    )
+
+
+def cancel_by_person(db: Session, handoff: Handoff, at: dt.datetime | None = None) -> None:
+    """The person went back to the assistant."""
+    at = at or utc_now()
+    _close(db, handoff, "cancelled", at)
+    _audit(db, "cancelled", handoff.id, None, at)
+
+
+def queue_position(db: Session, handoff: Handoff) -> int:
+    """1 for the first in its team's queue."""
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(Handoff)
+        .where(
+            Handoff.team == handoff.team,
+            Handoff.state == State.WAITING.value,
+            Handoff.opened_at < handoff.opened_at,
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def expected_wait(db: Session, team: str, position: int) -> dt.timedelta:
+    """How long the person will likely wait: the team's recent median time to a claim for each
+    person up to them, or a fixed time each while the team has no history."""
+    recent = db.execute(
+        select(Handoff.opened_at, Handoff.claimed_at)
+        .where(Handoff.team == team, Handoff.claimed_at.is_not(None))
+        .order_by(Handoff.claimed_at.desc())
+        .limit(RECENT_CLAIMS)
+    ).all()
+    waits = [
+        (as_utc(claimed) - as_utc(opened)).total_seconds()
+        for opened, claimed in recent
+        if claimed is not None
+    ]
+    per_person = statistics.median(waits) if waits else MINUTES_PER_PERSON_AHEAD * 60.0
+    return dt.timedelta(seconds=per_person * position)
+
+
+def overdue(db: Session, older_than: dt.timedelta, at: dt.datetime | None = None) -> list[Handoff]:
+    """Handoffs nobody claimed in time, turned into callbacks: the person gets the assistant
+    back and someone writes later."""
+    at = at or utc_now()
+    waiting = db.scalars(
+        select(Handoff).where(
+            Handoff.state == State.WAITING.value, Handoff.opened_at < at - older_than
+        )
+    ).all()
+    turned = []
+    for handoff in waiting:
+        changed = db.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff.id, Handoff.state == State.WAITING.value)
+            .values(state=State.CALLBACK.value)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed:
+            db.refresh(handoff)
+            _audit(db, "became_callback", handoff.id, None, at, "nobody claimed it in time")
+            turned.append(handoff)
+    return turned
+
+
+# --------------------------------------------------------------------------- the counsellor's side
+
+
+def can_see(counsellor: Counsellor, handoff: Handoff) -> bool:
+    return counsellor.role == "admin" or handoff.team == counsellor.team
+
+
+def get_for(
+    db: Session, handoff_id: int, counsellor: Counsellor, *, viewing: bool = False
+) -> Handoff:
+    """The handoff if this counsellor may see it; a view is recorded when `viewing`."""
+    handoff = db.get(Handoff, handoff_id)
+    if handoff is None:
+        raise HandoffNotFound("no such handoff")
+    if not can_see(counsellor, handoff):
+        raise NotYourTeam("this handoff belongs to another team")
+    if viewing:
+        _audit(db, "viewed", handoff.id, counsellor, utc_now())
+    return handoff
+
+
+def queue(db: Session, counsellor: Counsellor) -> Sequence[Handoff]:
+    """The handoffs not closed that this counsellor sees, the longest waiting first."""
+    query = select(Handoff).where(Handoff.state.in_(NOT_CLOSED)).order_by(Handoff.opened_at)
+    if counsellor.role != "admin":
+        query = query.where(Handoff.team == counsellor.team)
+    return db.scalars(query).all()
+
+
+def claim(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
+    """Take the handoff; raises ClaimLost when someone else was quicker."""
+    handoff = get_for(db, handoff_id, counsellor)
+    at = utc_now()
+    won = db.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.state.in_(CLAIMABLE))
+        .values(state=State.COUNSELLOR.value, counsellor_id=counsellor.id, claimed_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    db.refresh(handoff)
+    if not won:
+        if handoff.state == State.CLOSED.value:
+            raise HandoffClosed("this handoff is closed")
+        raise ClaimLost("another counsellor claimed it first")
+    _audit(db, "claimed", handoff.id, counsellor, at)
+    return handoff
+
+
+def _owned(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
+    handoff = get_for(db, handoff_id, counsellor)
+    if handoff.state == State.CLOSED.value:
+        raise HandoffClosed("this handoff is closed: the person is back with the assistant")
+    if handoff.state != State.COUNSELLOR.value or (
+        handoff.counsellor_id != counsellor.id and counsellor.role != "admin"
+    ):
+        raise NotYours("claim this handoff first")
+    return handoff
+
+
+def release(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
+    """Put it back in the team's queue, for someone else."""
+    handoff = _owned(db, handoff_id, counsellor)
+    handoff.state, handoff.counsellor_id, handoff.claimed_at = State.WAITING.value, None, None
+    _audit(db, "released", handoff.id, counsellor, utc_now())
+    return handoff
+
+
+def reassign(db: Session, handoff_id: int, counsellor: Counsellor, team: str) -> Handoff:
+    """Send it to another team's queue."""
+    handoff = get_for(db, handoff_id, counsellor)
+    if handoff.state == State.CLOSED.value:
+        raise HandoffClosed("this handoff is closed")
+    handoff.team, handoff.state = team, State.WAITING.value
+    handoff.counsellor_id, handoff.claimed_at = None, None
+    _audit(db, "reassigned", handoff.id, counsellor, utc_now(), f"to {team}")
+    return handoff
+
+
+def reply(db: Session, handoff_id: int, counsellor: Counsellor, text: str) -> HandoffMessage:
+    """A counsellor's message to the person, stored for delivery."""
+    text = text.strip()
+    if not text:
+        raise HandoffError("the reply is empty")
+    if len(text) > MAX_REPLY_CHARACTERS:
+        raise TooLong(f"a reply is {MAX_REPLY_CHARACTERS} characters at most")
+    handoff = _owned(db, handoff_id, counsellor)
+    return add_message(db, handoff, "counsellor", text, counsellor=counsellor)
+
+
+def note(db: Session, handoff_id: int, counsellor: Counsellor, text: str) -> HandoffMessage:
+    """An internal note, never shown to the person."""
+    text = text.strip()
+    if not text:
+        raise HandoffError("the note is empty")
+    if len(text) > MAX_REPLY_CHARACTERS:
+        raise TooLong(f"a note is {MAX_REPLY_CHARACTERS} characters at most")
+    handoff = get_for(db, handoff_id, counsellor)
+    return add_message(db, handoff, "note", text, counsellor=counsellor)
+
+
+def _close(db: Session, handoff: Handoff, outcome: str, at: dt.datetime) -> None:
+    handoff.state, handoff.outcome, handoff.closed_at = State.CLOSED.value, outcome, at
+
+
+def hand_back(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
+    """The assistant takes the conversation again, with what it knew."""
+    handoff = _owned(db, handoff_id, counsellor)
+    at = utc_now()
+    _close(db, handoff, "handed_back", at)
+    _audit(db, "handed_back", handoff.id, counsellor, at)
+    return handoff
+
+
+def close(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
+    """Done with it (a callback made, a question answered); the assistant answers again."""
+    handoff = get_for(db, handoff_id, counsellor)
+    if handoff.state == State.CLOSED.value:
+        raise HandoffClosed("this handoff is already closed")
+    at = utc_now()
+    _close(db, handoff, "closed", at)
+    _audit(db, "closed", handoff.id, counsellor, at)
+    return handoff
+
+
+def audit_trail(db: Session, since: dt.datetime | None = None) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    return db.scalars(query).all()
+
+
+# --------------------------------------------------------------------------- erasure
+
+
+def erase_conversation(db: Session, conversation_id: str) -> int:
+    """Delete the conversation's handoffs and their messages ("delete my data"); the audit
+    trail keeps that it happened, not what was said."""
+    ids = db.scalars(select(Handoff.id).where(Handoff.conversation_id == conversation_id)).all()
+    if not ids:
+        return 0
+    at = utc_now()
+    for handoff_id in ids:
+        _audit(db, "erased", handoff_id, None, at)
+    db.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)))
+    db.execute(delete(Handoff).where(Handoff.id.in_(ids)))
+    return len(ids)
+
+
+def purge(db: Session, older_than_days: int, at: dt.datetime | None = None) -> int:
+    """Delete closed handoffs (transcripts and notes) older than the retention period."""
+    limit = (at or utc_now()) - dt.timedelta(days=older_than_days)
+    ids = db.scalars(
+        select(Handoff.id).where(Handoff.state == State.CLOSED.value, Handoff.closed_at < limit)
+    ).all()
+    if ids:
+        db.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)))
+        db.execute(delete(Handoff).where(Handoff.id.in_(ids)))
+    return len(ids)

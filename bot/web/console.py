@@ -1,0 +1,431 @@
+"""The counsellors' console, served by the gateway at `/console`: log in, work the queue, take a
+conversation over, answer the person on their own channel, hand them back to the assistant.
+
+Server-rendered pages (Jinja2) with one small script for live updates (server-sent events
+from `/console/events`). A signed session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)
+holds the counsellor's id and a CSRF token that every form sends back. The rules themselves
+(claims, teams, states) are in `bot.handoff`; this module checks who asks and renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from bot import LANGUAGES, handoff
+from bot.catalogue.queries import get_course, list_partners
+from bot.counsellors import LoginRefused, authenticate
+from bot.db import as_utc, database_for, write_transaction
+from bot.db.models import Counsellor, Course, Handoff, localized
+from bot.engine_client import EngineClient, EngineUnavailable, HistoryEntry
+from bot.i18n import text
+from bot.live import CONSOLE
+from bot.office_hours import BRUSSELS
+from bot.registration import of_conversation
+from bot.relay import Relay, format_moment
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+# A console form is a few lines of text; anything bigger is refused before it is read.
+MAX_FORM_BYTES = 64_000
+HEARTBEAT_SECONDS = 15.0
+# What the packet shows of the engine's slots, and the form answers shown only with consent.
+FACT_SLOTS = ("fact_age", "fact_actiris", "fact_brussels", "fact_postcode", "fact_diploma")
+FORM_SLOTS = ("first_name", "contact", "age", "actiris_registered", "postcode")
+
+T = TypeVar("T")
+
+
+class NotLoggedIn(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+def console_router(settings: Settings, relay: Relay) -> APIRouter:
+    """The console's routes; the app adds the session middleware they rely on."""
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+
+    def run_db(work: Callable[[Session], T]) -> asyncio.Future[T]:
+        """`work(db)` in one write transaction, in a worker thread."""
+
+        def in_transaction() -> T:
+            with write_transaction(database_for(settings.database_url)) as db:
+                return work(db)
+
+        return asyncio.ensure_future(asyncio.to_thread(in_transaction))
+
+    def language_of(request: Request) -> str:
+        lang = request.session.get("lang")
+        return lang if lang in LANGUAGES else "fr"
+
+    def csrf_token(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not token:
+            token = request.session["csrf"] = secrets.token_urlsafe(32)
+        return str(token)
+
+    def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        lang = language_of(request)
+        return templates.TemplateResponse(
+            request,
+            template,
+            {
+                "lang": lang,
+                "t": lambda key, **v: text(f"console_{key}", lang, **v),
+                "csrf": csrf_token(request),
+                "languages": LANGUAGES,
+                **values,
+            },
+            status_code=status,
+        )
+
+    def explain(request: Request, error: handoff.HandoffError) -> str:
+        return text(f"console_error_{error.code}", language_of(request))
+
+    def counsellor_of(db: Session, request: Request) -> Counsellor:
+        counsellor_id = request.session.get("counsellor")
+        counsellor = db.get(Counsellor, counsellor_id) if isinstance(counsellor_id, int) else None
+        if counsellor is None:
+            raise NotLoggedIn
+        return counsellor
+
+    async def form_of(request: Request) -> dict[str, str]:
+        """The posted form, after its size and CSRF token are checked."""
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+            raise handoff.TooLong("the form is too big")
+        form = await request.form()
+        values = {key: value for key, value in form.items() if isinstance(value, str)}
+        given = values.get("csrf", "")
+        expected = request.session.get("csrf", "")
+        if not expected or not secrets.compare_digest(given.encode(), str(expected).encode()):
+            raise CsrfFailed
+        return values
+
+    # ------------------------------------------------------------------ log in and out
+
+    @router.get("/login")
+    async def login_page(request: Request, lang: str | None = None) -> Response:
+        if lang in LANGUAGES:
+            request.session["lang"] = lang
+        return render(request, "login.html")
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        try:
+            form = await form_of(request)
+        except CsrfFailed:
+            return render(
+                request, "login.html", 403, error=text("console_expired", language_of(request))
+            )
+        email, password = form.get("email", ""), form.get("password", "")
+
+        def check(db: Session) -> tuple[int, str] | str:
+            try:
+                counsellor = authenticate(db, email, password)
+            except LoginRefused as refused:
+                return "locked" if refused.locked else "wrong"
+            return counsellor.id, counsellor.language
+
+        outcome = await run_db(check)
+        if isinstance(outcome, str):
+            logger.info("console login refused (%s)", outcome)
+            status = 429 if outcome == "locked" else 401
+            message = text(f"console_login_{outcome}", language_of(request))
+            return render(request, "login.html", status, error=message, email=email)
+        counsellor_id, lang = outcome
+        # A new session at login: nothing from before it (a planted token) carries over.
+        request.session.clear()
+        request.session.update(counsellor=counsellor_id, lang=lang, csrf=secrets.token_urlsafe(32))
+        return RedirectResponse("/console", status_code=303)
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        try:
+            await form_of(request)
+        except CsrfFailed:
+            return Response("the form expired: reload the page", status_code=403)
+        request.session.clear()
+        return RedirectResponse("/console/login", status_code=303)
+
+    @router.get("/static/console.js")
+    async def console_script() -> FileResponse:
+        return FileResponse(STATIC / "console.js", media_type="text/javascript; charset=utf-8")
+
+    # ------------------------------------------------------------------ the queue
+
+    def queue_rows(db: Session, counsellor: Counsellor, lang: str) -> list[dict[str, Any]]:
+        at = handoff.utc_now()
+        rows = []
+        for item in handoff.queue(db, counsellor):
+            course = get_course(db, item.course_key) if item.course_key else None
+            rows.append(
+                {
+                    "id": item.id,
+                    "state": item.state,
+                    "reason": item.reason,
+                    "language": item.language,
+                    "channel": item.channel,
+                    "team": item.team,
+                    "course": course.key if course else "",
+                    "mine": item.counsellor_id == counsellor.id,
+                    "waiting": _minutes_since(item.opened_at, at),
+                }
+            )
+        return rows
+
+    @router.get("")
+    async def queue_page(request: Request, lang: str | None = None) -> Response:
+        if lang in LANGUAGES:
+            request.session["lang"] = lang
+
+        def load(db: Session) -> dict[str, Any]:
+            counsellor = counsellor_of(db, request)
+            return {
+                "me": _me(counsellor),
+                "rows": queue_rows(db, counsellor, language_of(request)),
+            }
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        return render(request, "queue.html", **values)
+
+    @router.get("/queue")
+    async def queue_part(request: Request) -> Response:
+        def load(db: Session) -> dict[str, Any]:
+            counsellor = counsellor_of(db, request)
+            return {"rows": queue_rows(db, counsellor, language_of(request))}
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return Response(status_code=401)
+        return render(request, "_queue.html", **values)
+
+    # ------------------------------------------------------------------ one handoff
+
+    async def transcript(item: dict[str, Any], engine: EngineClient) -> dict[str, Any]:
+        """The engine's side of the conversation (every session) merged with the handoff's."""
+        slots: dict[str, Any] = {}
+        entries: list[HistoryEntry] = []
+        try:
+            history = await engine.history(item["conversation_id"])
+            entries, slots = history.entries, history.slots
+        except EngineUnavailable:
+            item["engine_down"] = True
+        start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        lines = sorted([*entries, *item.pop("handoff_entries")], key=lambda e: e.at or start)
+        consented = slots.get("data_consent") is True
+        titles = item.pop("course_titles")
+        return {
+            **item,
+            "lines": [
+                {
+                    "from": e.sender,
+                    "text": e.text,
+                    "at": e.at.astimezone(BRUSSELS).strftime("%H:%M") if e.at else "",
+                }
+                for e in lines
+            ],
+            "facts": {name[5:]: slots[name] for name in FACT_SLOTS if slots.get(name) is not None},
+            "answers": (
+                {name: slots[name] for name in FORM_SLOTS if slots.get(name) is not None}
+                if consented
+                else {}
+            ),
+            "looked_at": [
+                titles.get(key, key)
+                for key in dict.fromkeys([slots.get("course"), *(slots.get("shown_courses") or [])])
+                if isinstance(key, str)
+            ][:8],
+        }
+
+    def handoff_view(
+        db: Session, request: Request, handoff_id: int, viewing: bool
+    ) -> dict[str, Any]:
+        counsellor = counsellor_of(db, request)
+        item = handoff.get_for(db, handoff_id, counsellor, viewing=viewing)
+        lang = language_of(request)
+        course = get_course(db, item.course_key) if item.course_key else None
+        partners = list_partners(db)
+        senders = {"person": "user", "assistant": "bot", "counsellor": "counsellor", "note": "note"}
+        return {
+            "me": _me(counsellor),
+            "id": item.id,
+            "conversation_id": item.conversation_id,
+            "state": item.state,
+            "reason": item.reason,
+            "language": item.language,
+            "channel": item.channel,
+            "source": item.source or "",
+            "team": item.team,
+            "mine": item.counsellor_id == counsellor.id,
+            "opened": format_moment(as_utc(item.opened_at), lang),
+            "course": _course_facts(course, lang) if course else None,
+            "registrations": [
+                {"reference": r.reference, "session": r.session_key, "status": r.status}
+                for r in of_conversation(db, item.conversation_id)
+            ],
+            "teams": ["actiris", *(p.key for p in partners)],
+            "course_titles": {
+                c.key: f"{localized(c, 'title', lang) or c.key} ({p.name})"
+                for p in partners
+                for c in p.courses
+            },
+            "handoff_entries": [
+                HistoryEntry(senders[m.author], m.text, at=as_utc(m.created_at))
+                for m in handoff.messages_of(db, item.conversation_id)
+            ],
+        }
+
+    async def show_handoff(
+        request: Request, handoff_id: int, template: str, status: int = 200, **extra: Any
+    ) -> Response:
+        try:
+            item = await run_db(
+                lambda db: handoff_view(db, request, handoff_id, template == "handoff.html")
+            )
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        except handoff.HandoffError as exc:
+            return render(request, "error.html", exc.status, message=explain(request, exc))
+        values = await transcript(item, request.app.state.engine)
+        return render(request, template, status, **values, **extra)
+
+    @router.get("/handoffs/{handoff_id}")
+    async def handoff_page(request: Request, handoff_id: int) -> Response:
+        return await show_handoff(request, handoff_id, "handoff.html")
+
+    @router.get("/handoffs/{handoff_id}/transcript")
+    async def transcript_part(request: Request, handoff_id: int) -> Response:
+        return await show_handoff(request, handoff_id, "_transcript.html")
+
+    @router.post("/handoffs/{handoff_id}/{action}")
+    async def act(request: Request, handoff_id: int, action: str) -> Response:
+        """claim, release, reply, note, hand-back, close or reassign."""
+        try:
+            form = await form_of(request)
+        except CsrfFailed:
+            return render(
+                request, "error.html", 403, message=text("console_expired", language_of(request))
+            )
+        except handoff.TooLong as exc:
+            return render(request, "error.html", 413, message=explain(request, exc))
+        changes: dict[str, Callable[[Session, Counsellor], Any]] = {
+            "claim": lambda db, c: handoff.claim(db, handoff_id, c),
+            "release": lambda db, c: handoff.release(db, handoff_id, c),
+            "reply": lambda db, c: handoff.reply(db, handoff_id, c, form.get("text", "")),
+            "note": lambda db, c: handoff.note(db, handoff_id, c, form.get("text", "")),
+            "hand-back": lambda db, c: handoff.hand_back(db, handoff_id, c),
+            "close": lambda db, c: handoff.close(db, handoff_id, c),
+            "reassign": lambda db, c: handoff.reassign(db, handoff_id, c, form.get("team", "")),
+        }
+        change = changes.get(action)
+        if change is None:
+            return render(request, "error.html", 404, message="no such action")
+
+        def apply(db: Session) -> tuple[Any, str, str]:
+            counsellor = counsellor_of(db, request)
+            was = db.get(Handoff, handoff_id)
+            before = was.state if was else ""
+            result = change(db, counsellor)
+            current = db.get(Handoff, handoff_id)
+            return result, before, current.team if current else ""
+
+        try:
+            result, before, team = await run_db(apply)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        except handoff.HandoffError as exc:
+            if exc.status in (403, 404):
+                return render(request, "error.html", exc.status, message=explain(request, exc))
+            return await show_handoff(
+                request, handoff_id, "handoff.html", exc.status, error=explain(request, exc)
+            )
+        if action == "reply":
+            await relay.deliver(handoff_id, result.id)
+        elif action == "claim":
+            await relay.tell(handoff_id, "handoff_claimed")
+        elif action == "hand-back" or (action == "close" and before == "counsellor"):
+            await relay.tell(handoff_id, "handoff_handed_back")
+        relay.hub.publish(CONSOLE, {"kind": action, "handoff": handoff_id, "team": team})
+        if action in ("hand-back", "close", "reassign", "release"):
+            return RedirectResponse("/console", status_code=303)
+        return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
+
+    # ------------------------------------------------------------------ live updates
+
+    @router.get("/events")
+    async def events(request: Request) -> Response:
+        def who(db: Session) -> tuple[str, bool]:
+            counsellor = counsellor_of(db, request)
+            return counsellor.team, counsellor.role == "admin"
+
+        try:
+            team, admin = await run_db(who)
+        except NotLoggedIn:
+            return Response(status_code=401)
+
+        async def stream() -> AsyncIterator[str]:
+            with relay.hub.subscribe(CONSOLE) as subscription:
+                yield ": live\n\n"
+                while not await request.is_disconnected():
+                    try:
+                        event = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
+                    except asyncio.TimeoutError:
+                        yield ": still here\n\n"
+                        continue
+                    if admin or event.get("team") == team:
+                        yield f"data: {json.dumps(event)}\n\n"
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+        )
+
+    return router
+
+
+def _me(counsellor: Counsellor) -> dict[str, str]:
+    return {"email": counsellor.email, "team": counsellor.team, "role": counsellor.role}
+
+
+def _minutes_since(moment: dt.datetime, at: dt.datetime) -> int:
+    return max(0, int((at - as_utc(moment)).total_seconds() // 60))
+
+
+def _course_facts(course: Course, lang: str) -> dict[str, Any]:
+    return {
+        "key": course.key,
+        "title": localized(course, "title", lang) or course.key,
+        "partner": course.partner.name,
+        "contact": course.partner.contact,
+        "website": course.partner.website,
+    }
