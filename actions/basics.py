@@ -61,7 +61,12 @@ class ActionHelp(StaticReplyAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         answered = typed_answer(turn) if not turn.text.startswith("/") else None
-        return super().respond(turn) if answered is None else answered
+        if answered is not None:
+            return answered
+        if _NEEDS_A_PERSON.search(plain(turn.text)):
+            # "ik heb hulp nodig van een mens": help from a person, not the list of topics.
+            return ActionAskHuman().respond(turn)
+        return super().respond(turn)
 
 
 class ActionBotChallenge(StaticReplyAction):
@@ -164,6 +169,11 @@ def missed_before(tracker: Tracker) -> bool:
 
 
 HANDOFF_REASONS = ("eligibility_unsure", "registration_check")
+# A person asked for by who they are, in a request for help.
+_NEEDS_A_PERSON = re.compile(
+    r"\b(?:mens|human|humain|someone|somebody|iemand|quelqu'?un|conseill\w*|counsel+or\w*|"
+    r"begeleider\w*|(?:echte|real|vraie?) person\w*)\b"
+)
 # Words for a person: without one, "qui peut y aller ?" asks who may join, not for a person.
 _A_PERSON = re.compile(
     r"\b(?:conseill\w*|counsel+or\w*|advisor|adviseur|begeleider\w*|humain|human|person\w*|"

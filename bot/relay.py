@@ -114,7 +114,31 @@ class Relay:
             raise RelayUnavailable from None
         for event in events:
             self.hub.publish(CONSOLE, event)
+            if event["kind"] == "opened":
+                await self._notify_team(event)
         return result
+
+    async def _notify_team(self, event: dict[str, Any]) -> None:
+        """Tell the team's Telegram group (COUNSELLOR_TELEGRAM_CHAT) that someone waits: the
+        handoff's number, team, language and reason, nothing about the person."""
+        chat = self.settings.counsellor_chat_of(str(event["team"]))
+        push = self._pushers.get("telegram")
+        if chat is None or push is None:
+            return
+        notice = text(
+            "counsellor_notification",
+            self.settings.default_language,
+            id=event["handoff"],
+            team=event["team"],
+            language=str(event.get("language", "")).upper(),
+            reason=text(
+                f"console_reason_{event.get('reason', 'asked')}", self.settings.default_language
+            ),
+        )
+        try:
+            await push(f"telegram-{chat}", [BotMessage(notice)])
+        except Exception as exc:
+            logger.warning("team notification failed: %s", type(exc).__name__)
 
     # ------------------------------------------------------------------ the person writes
 
@@ -179,7 +203,7 @@ class Relay:
         with self._transaction() as db:
             team = handoff.team_for_course(db, request.course)
             hours = self.team_hours.of(team)
-            opened, _ = handoff.open_handoff(
+            opened, created = handoff.open_handoff(
                 db,
                 conversation_id=conversation_id,
                 language=lang,
@@ -190,7 +214,10 @@ class Relay:
                 callback=not hours.is_open(at),
                 at=at,
             )
-            events.append(console_event(opened, "opened"))
+            if created:
+                events.append(
+                    {**console_event(opened, "opened"), "reason": opened.reason, "language": lang}
+                )
             if opened.state == handoff.State.CALLBACK.value:
                 when = hours.next_opening(at)
                 if when is None:

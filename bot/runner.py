@@ -74,6 +74,7 @@ def base_env(settings: Settings) -> dict[str, str]:
             "HANDOFF_CLAIM_MINUTES": str(settings.handoff_claim_minutes),
             "CONSOLE_SECRET": settings.console_secret,
             "CONSOLE_HTTPS": "true" if settings.console_https else "false",
+            "COUNSELLOR_TELEGRAM_CHAT": settings.counsellor_telegram_chat,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

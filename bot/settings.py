@@ -68,6 +68,9 @@ class Settings:
     handoff_claim_minutes: int = 10
     console_secret: str = ""
     console_https: bool = False
+    # Telegram group chats told of new handoffs: one chat id for all teams, or team=chat pairs
+    # ("actiris=-1001,becode=-1002"); empty: no notifications.
+    counsellor_telegram_chat: str = ""
 
     @property
     def engine_url(self) -> str:
@@ -93,6 +96,16 @@ class Settings:
         if self.database_url.startswith("sqlite"):
             return f"sqlite:///{self.var_dir / 'tracker.db'}"
         return self.database_url
+
+    def counsellor_chat_of(self, team: str) -> int | None:
+        """The Telegram group chat of `team`'s counsellors, if one is configured."""
+        pairs = [part.strip() for part in self.counsellor_telegram_chat.split(",") if part.strip()]
+        for pair in pairs:
+            name, _, chat = pair.rpartition("=")
+            if name in ("", team):
+                with suppress(ValueError):
+                    return int(chat)
+        return None
 
     def contact_secret(self) -> str:
         """The key that hashes contacts: REGISTRATION_SECRET, else one made once and kept in var/.
@@ -161,4 +174,5 @@ class Settings:
             ),
             console_secret=env.get("CONSOLE_SECRET", ""),
             console_https=env.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
+            counsellor_telegram_chat=env.get("COUNSELLOR_TELEGRAM_CHAT", ""),
         )

@@ -26,6 +26,8 @@ from tests.conftest import create_postgres_database, drop_postgres_database
 
 # Counsellors who are always there: handoffs are live whatever the day and hour of the run.
 ALWAYS_OPEN = Path(__file__).with_name("always-open.yml")
+# The Telegram group of BeCode's counsellors, told of new handoffs.
+COUNSELLORS_CHAT = -1_000_777
 
 
 @dataclass
@@ -115,6 +117,7 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             telegram_token=TOKEN,
             telegram_api_url=fake.base_url,
             office_hours_file=ALWAYS_OPEN,
+            counsellor_telegram_chat=f"becode={COUNSELLORS_CHAT}",
         ) as running:
             yield Channels(running, fake)
     finally:

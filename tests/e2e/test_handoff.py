@@ -21,6 +21,7 @@ from bot.catalogue.queries import get_course
 from bot.counsellors import Role, add_counsellor
 from bot.db.models import Handoff
 from bot.i18n import text
+from tests.e2e.conftest import COUNSELLORS_CHAT
 
 pytestmark = pytest.mark.e2e
 
@@ -112,6 +113,15 @@ def test_a_widget_conversation_is_taken_over_answered_and_handed_back(
         "localStorage.getItem('guidance-widget-conversation:' + location.origin)"
     )
     handoff_id = open_handoff_of(channels, conversation_id)
+    # BeCode's counsellors are told in their Telegram group, without the person's words.
+    notified = channels.telegram.wait_for(
+        lambda: [
+            m for m in channels.telegram.sent(COUNSELLORS_CHAT) if f"{handoff_id}" in m["text"]
+        ]
+    )
+    for private in ("je veux parler", "quand commence", conversation_id):
+        assert private not in notified[0]["text"]
+    assert "becode" in notified[0]["text"]
 
     claim_from_the_queue(console, handoff_id)
     expect(log).to_contain_text(text("handoff_claimed", "fr"), timeout=15_000)

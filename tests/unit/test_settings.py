@@ -26,3 +26,13 @@ def test_postgres_shares_its_server_with_the_tracker_store():
 def test_an_unknown_default_language_is_refused():
     with pytest.raises(ValueError, match="DEFAULT_LANGUAGE"):
         Settings.from_env({"DEFAULT_LANGUAGE": "de"})
+
+
+def test_the_counsellors_telegram_chat_of_each_team():
+    assert Settings().counsellor_chat_of("becode") is None
+    one_for_all = Settings(counsellor_telegram_chat="-100123")
+    assert one_for_all.counsellor_chat_of("becode") == -100123
+    per_team = Settings(counsellor_telegram_chat="actiris=-1001, becode=-1002")
+    assert per_team.counsellor_chat_of("becode") == -1002
+    assert per_team.counsellor_chat_of("actiris") == -1001
+    assert per_team.counsellor_chat_of("molengeek") is None
