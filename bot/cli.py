@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import signal
@@ -22,7 +20,7 @@ from bot.counsellors import AccountInvalid, Role, add_counsellor
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.db.models import Counsellor
-from bot.registration import EXPORT_COLUMNS, export_rows, mask_contact
+from bot.registration import as_csv, export_rows, mask_contact
 from bot.registration import purge as erase_old
 from bot.runner import Stack, with_token
 from bot.settings import Settings
@@ -63,12 +61,7 @@ def _write_registrations(
     if fmt is ExportFormat.json:
         payload = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        # The byte-order mark makes spreadsheets read the file as UTF-8.
-        payload = "\ufeff" + buffer.getvalue()
+        payload = as_csv(rows)
     if output is None:
         sys.stdout.write(payload)
     else:

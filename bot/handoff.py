@@ -50,6 +50,8 @@ class Reason(str, Enum):
     NOT_UNDERSTOOD = "not_understood"  # the fallback missed twice
     ELIGIBILITY_UNSURE = "eligibility_unsure"
     REGISTRATION_CHECK = "registration_check"
+    # Not asked by the person: a counsellor's decision on their registration, told to them.
+    REGISTRATION_DECISION = "registration_decision"
 
 
 class HandoffError(Exception):
@@ -209,6 +211,36 @@ def messages_of(db: Session, conversation_id: str) -> Sequence[HandoffMessage]:
         .where(Handoff.conversation_id == conversation_id)
         .order_by(HandoffMessage.id)
     ).all()
+
+
+def record_notice(
+    db: Session,
+    *,
+    conversation_id: str,
+    language: str,
+    team: str,
+    text: str,
+    counsellor: Counsellor,
+) -> HandoffMessage:
+    """A message a counsellor sends a person outside a live handoff (a decision on their
+    registration): kept in a closed handoff of its own, so it shows in the conversation's
+    history and goes with "delete my data" like the rest."""
+    at = utc_now()
+    carrier = Handoff(
+        conversation_id=conversation_id,
+        channel=channel_of(conversation_id),
+        language=language,
+        reason=Reason.REGISTRATION_DECISION.value,
+        team=team,
+        state=State.CLOSED.value,
+        counsellor_id=counsellor.id,
+        opened_at=at,
+        closed_at=at,
+        outcome="notice",
+    )
+    db.add(carrier)
+    db.flush()
+    return add_message(db, carrier, "assistant", text, counsellor=counsellor, at=at)
 
 
 def mark_delivered(db: Session, message_id: int, at: dt.datetime | None = None) -> None:
@@ -403,6 +435,17 @@ def close(db: Session, handoff_id: int, counsellor: Counsellor) -> Handoff:
     _close(db, handoff, "closed", at)
     _audit(db, "closed", handoff.id, counsellor, at)
     return handoff
+
+
+def audit(
+    db: Session,
+    action: str,
+    counsellor: Counsellor,
+    detail: str = "",
+    handoff_id: int | None = None,
+) -> None:
+    """Record a counsellor's action outside a handoff (a registration decided, an export)."""
+    _audit(db, action, handoff_id, counsellor, utc_now(), detail)
 
 
 def audit_trail(db: Session, since: dt.datetime | None = None) -> Sequence[AuditEvent]:

@@ -11,12 +11,15 @@ Plain functions over a SQLAlchemy session; every rule is enforced here, not in t
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import hmac
+import io
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -37,6 +40,8 @@ class Status(str, Enum):
     WAITING = "waiting"
     NEEDS_CHECK = "needs_check"
     CANCELLED = "cancelled"
+    # A counsellor checked the file and the person cannot join this session.
+    DECLINED = "declined"
 
 
 HOLDS_A_SEAT = (Status.PRE_REGISTERED.value, Status.NEEDS_CHECK.value)
@@ -48,6 +53,10 @@ class SessionGone(Exception):
 
 class RegistrationNotFound(Exception):
     pass
+
+
+class NotToCheck(Exception):
+    """Only a registration waiting for a counsellor's check can be accepted or declined."""
 
 
 @dataclass(frozen=True)
@@ -340,10 +349,29 @@ def cancel(db: Session, reference: str) -> tuple[Registration, Registration | No
         raise RegistrationNotFound(reference)
     if registration.status == Status.CANCELLED.value:
         return registration, None
+    return registration, _end(db, registration, Status.CANCELLED)
+
+
+def decide(db: Session, reference: str, accept: bool) -> tuple[Registration, Registration | None]:
+    """A counsellor's check of a registration that needed one: accepted, it keeps its seat;
+    declined, its seat goes to the first person waiting (returned)."""
+    registration = find(db, reference)
+    if registration is None:
+        raise RegistrationNotFound(reference)
+    if registration.status != Status.NEEDS_CHECK.value:
+        raise NotToCheck(reference)
+    if accept:
+        _record(registration, Status.PRE_REGISTERED, now())
+        db.flush()
+        return registration, None
+    return registration, _end(db, registration, Status.DECLINED)
+
+
+def _end(db: Session, registration: Registration, status: Status) -> Registration | None:
     at = now()
     held_a_seat = registration.status in HOLDS_A_SEAT
-    _record(registration, Status.CANCELLED, at)
-    # A cancelled registration no longer blocks the same person from registering again.
+    _record(registration, status, at)
+    # An ended registration no longer blocks the same person from registering again.
     registration.contact_key = None
     promoted = None
     if held_a_seat and registration.session_id is not None:
@@ -355,7 +383,19 @@ def cancel(db: Session, reference: str) -> tuple[Registration, Registration | No
         )
         promoted = _promote_first_waiting(db, registration.session_id, at)
     db.flush()
-    return registration, promoted
+    return promoted
+
+
+def of_courses(db: Session, course_keys: Sequence[str] | None) -> list[Registration]:
+    """Registrations for these courses (all when None), by session then date."""
+    query = (
+        select(Registration)
+        .options(selectinload(Registration.session).selectinload(CourseSession.course))
+        .order_by(Registration.session_key, Registration.created_at)
+    )
+    if course_keys is not None:
+        query = query.where(Registration.course_key.in_(course_keys))
+    return list(db.scalars(query))
 
 
 def _promote_first_waiting(db: Session, session_id: int, at: dt.datetime) -> Registration | None:
@@ -418,7 +458,11 @@ EXPORT_COLUMNS = (
 
 
 def export_rows(
-    db: Session, *, session_key: str | None = None, course_key: str | None = None
+    db: Session,
+    *,
+    session_key: str | None = None,
+    course_key: str | None = None,
+    course_keys: Sequence[str] | None = None,
 ) -> list[dict[str, object]]:
     """One row per registration, for partners and counsellors (CSV or JSON)."""
     query = (
@@ -430,6 +474,8 @@ def export_rows(
         query = query.where(Registration.session_key == session_key)
     if course_key:
         query = query.where(Registration.course_key == course_key)
+    if course_keys is not None:
+        query = query.where(Registration.course_key.in_(course_keys))
     rows: list[dict[str, object]] = []
     for registration in db.scalars(query):
         rows.append(
@@ -453,3 +499,12 @@ def export_rows(
             }
         )
     return rows
+
+
+def as_csv(rows: list[dict[str, object]]) -> str:
+    """The export as CSV in UTF-8, with the byte-order mark spreadsheets need to read it so."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import handoff
 from bot.db import as_utc, database_for, write_transaction
-from bot.db.models import Handoff, HandoffMessage
+from bot.db.models import Counsellor, Handoff, HandoffMessage
 from bot.engine_client import BotMessage, Button, HandoffRequest, HistoryEntry
 from bot.i18n import format_date, text
 from bot.live import CONSOLE, Hub, conversation_topic
@@ -278,6 +278,28 @@ class Relay:
     def _mark_delivered(self, message_id: int) -> None:
         with self._transaction() as db:
             handoff.mark_delivered(db, message_id)
+
+    async def notify(
+        self, conversation_id: str, language: str, team: str, message: str, counsellor_id: int
+    ) -> bool:
+        """Store a counsellor's message outside a live handoff, then deliver it."""
+
+        def store() -> tuple[int, int]:
+            with self._transaction() as db:
+                counsellor = db.get(Counsellor, counsellor_id)
+                assert counsellor is not None
+                stored = handoff.record_notice(
+                    db,
+                    conversation_id=conversation_id,
+                    language=language,
+                    team=team,
+                    text=message,
+                    counsellor=counsellor,
+                )
+                return stored.handoff_id, stored.id
+
+        handoff_id, message_id = await asyncio.to_thread(store)
+        return await self.deliver(handoff_id, message_id)
 
     async def tell(self, handoff_id: int, key: str) -> bool:
         """Tell the person, in their language, what the counsellor did (claimed, handed back)."""

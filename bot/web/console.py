@@ -30,15 +30,16 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from bot import LANGUAGES, handoff
-from bot.catalogue.queries import get_course, list_partners
+from bot import registration as registration_service
+from bot.catalogue.queries import get_course, get_partner, list_partners
 from bot.counsellors import LoginRefused, authenticate
 from bot.db import as_utc, database_for, write_transaction
 from bot.db.models import Counsellor, Course, Handoff, localized
 from bot.engine_client import EngineClient, EngineUnavailable, HistoryEntry
-from bot.i18n import text
+from bot.i18n import format_date, text
 from bot.live import CONSOLE
 from bot.office_hours import BRUSSELS
-from bot.registration import of_conversation
+from bot.registration import as_csv, export_rows, format_reference, of_conversation
 from bot.relay import Relay, format_moment
 from bot.settings import Settings
 
@@ -378,6 +379,142 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
         if action in ("hand-back", "close", "reassign", "release"):
             return RedirectResponse("/console", status_code=303)
         return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
+
+    # ------------------------------------------------------------------ registrations
+
+    def team_courses(db: Session, counsellor: Counsellor) -> list[str] | None:
+        """The courses whose registrations this counsellor sees: their partner's; all for
+        Actiris and admins (they guide people across partners)."""
+        if counsellor.role == "admin" or counsellor.team == handoff.ACTIRIS_TEAM:
+            return None
+        partner = get_partner(db, counsellor.team)
+        return [course.key for course in partner.courses] if partner else []
+
+    @router.get("/registrations")
+    async def registrations_page(request: Request) -> Response:
+        lang = language_of(request)
+
+        def load(db: Session) -> dict[str, Any]:
+            counsellor = counsellor_of(db, request)
+            rows = []
+            for registration in registration_service.of_courses(db, team_courses(db, counsellor)):
+                course = registration.session.course if registration.session else None
+                rows.append(
+                    {
+                        "reference": format_reference(registration.reference),
+                        "raw_reference": registration.reference,
+                        "session": registration.session_key,
+                        "course": (localized(course, "title", lang) if course else None)
+                        or registration.course_key,
+                        "start": format_date(registration.session.start_date, lang)
+                        if registration.session
+                        else "",
+                        "status": registration.status,
+                        "status_text": text(f"status_{registration.status}", lang),
+                        "first_name": registration.first_name or "",
+                        "contact": registration.contact or "",
+                        "age": registration.age if registration.age is not None else "",
+                        "actiris": registration.actiris_registered or "",
+                        "postcode": registration.postcode or "",
+                    }
+                )
+            return {"me": _me(counsellor), "rows": rows}
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        return render(request, "registrations.html", **values)
+
+    @router.get("/registrations.csv")
+    async def registrations_csv(request: Request) -> Response:
+        def export(db: Session) -> str:
+            counsellor = counsellor_of(db, request)
+            handoff.audit(db, "registrations_exported", counsellor)
+            return as_csv(export_rows(db, course_keys=team_courses(db, counsellor)))
+
+        try:
+            payload = await run_db(export)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        return Response(
+            payload,
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="registrations.csv"'},
+        )
+
+    @router.post("/registrations/{reference}/decide")
+    async def decide(request: Request, reference: str) -> Response:
+        """Accept or decline a registration that needed a check; the person is told."""
+        lang = language_of(request)
+        try:
+            form = await form_of(request)
+        except CsrfFailed:
+            return render(request, "error.html", 403, message=text("console_expired", lang))
+        except handoff.TooLong as exc:
+            return render(request, "error.html", 413, message=explain(request, exc))
+        accept = form.get("decision") == "accept"
+        reason = form.get("reason", "").strip()[: handoff.MAX_REPLY_CHARACTERS]
+        if not accept and not reason:
+            return render(request, "error.html", 422, message=text("console_reason_needed", lang))
+
+        def apply(db: Session) -> dict[str, Any] | str:
+            counsellor = counsellor_of(db, request)
+            found = registration_service.find(db, reference)
+            allowed = team_courses(db, counsellor)
+            if found is None or (allowed is not None and found.course_key not in allowed):
+                return "not_found"
+            try:
+                registration_service.decide(db, reference, accept)
+            except registration_service.NotToCheck:
+                return "not_to_check"
+            handoff.audit(
+                db,
+                "registration_accepted" if accept else "registration_declined",
+                counsellor,
+                found.reference,
+            )
+            course = found.session.course if found.session else get_course(db, found.course_key)
+            return {
+                "conversation": found.conversation_id,
+                "counsellor": counsellor.id,
+                "team": counsellor.team,
+                "reference": format_reference(found.reference),
+                "course": course,
+                "partner": course.partner.name if course else "",
+            }
+
+        try:
+            outcome = await run_db(apply)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        if outcome == "not_found":
+            return render(request, "error.html", 404, message=text("console_no_registration", lang))
+        if outcome == "not_to_check":
+            return render(request, "error.html", 409, message=text("console_not_to_check", lang))
+        assert isinstance(outcome, dict)
+        conversation = outcome["conversation"]
+        if conversation:
+            try:
+                person_lang = (await request.app.state.engine.history(conversation)).language
+            except EngineUnavailable:
+                person_lang = None
+            person_lang = person_lang or settings.default_language
+            course = outcome["course"]
+            values = {
+                "reference": outcome["reference"],
+                "title": (localized(course, "title", person_lang) if course else "") or "",
+                "partner": outcome["partner"],
+            }
+            message = (
+                text("registration_accepted", person_lang, **values)
+                if accept
+                else text("registration_declined", person_lang, reason=reason, **values)
+            )
+            await relay.notify(
+                conversation, person_lang, outcome["team"], message, outcome["counsellor"]
+            )
+        return RedirectResponse("/console/registrations", status_code=303)
 
     # ------------------------------------------------------------------ live updates
 

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from bot import handoff
 from bot.counsellors import MAX_FAILED_LOGINS, Role, add_counsellor
-from bot.db.models import AuditEvent, HandoffMessage
+from bot.db import write_transaction
+from bot.db.models import AuditEvent, Course, CourseSession, HandoffMessage, Registration
 from bot.handoff import Reason, State
 from bot.i18n import text
+from bot.registration import Applicant, format_reference, register
 from bot.runner import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -270,3 +272,83 @@ def test_the_console_speaks_the_counsellors_language(client):
     log_in(client, "ben@becode.example")
     assert shown("console_queue_empty", "nl") in client.get("/console").text
     assert shown("console_queue_empty", "en") in client.get("/console?lang=en").text
+
+
+def needs_check(seeded, course_key: str, conversation_id: str = PERSON) -> str:
+    """A pre-registration flagged for a counsellor's check; its reference."""
+    with seeded() as db:
+        session_key = next(
+            s.key
+            for s in db.scalars(select(CourseSession).join(Course).where(Course.key == course_key))
+            if s.seats_left
+        )
+    with write_transaction(seeded.kw["bind"]) as db:
+        result = register(
+            db,
+            session_key,
+            Applicant("Sam", "sam@example.org", 20, "unknown", "1080", conversation_id),
+            needs_check=True,
+            secret="s",
+        )
+    return result.reference
+
+
+def decide_on(client: TestClient, reference: str, **form: str):
+    token = csrf_of(client.get("/console/registrations").text)
+    return client.post(
+        f"/console/registrations/{reference}/decide",
+        data={"csrf": token, **form},
+        follow_redirects=False,
+    )
+
+
+def test_a_partner_accepts_a_registration_to_check_and_the_person_is_told(client, seeded):
+    reference = needs_check(seeded, "becode-web-developer")
+    other = needs_check(seeded, "molengeek-coding-school", "web-" + "q" * 24)
+    log_in(client, "ben@becode.example")
+    page = client.get("/console/registrations").text
+    assert format_reference(reference) in page and format_reference(other) not in page
+    assert decide_on(client, other, decision="accept").status_code == 404
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        socket.send_json({"type": "hello", "conversation_id": PERSON, "lang": "fr"})
+        assert socket.receive_json()["type"] == "history"
+        assert decide_on(client, reference, decision="accept").status_code == 303
+        told = socket.receive_json()["messages"][0]["text"]
+    assert format_reference(reference) in told and "BeCode" in told
+    assert decide_on(client, reference, decision="accept").status_code == 409
+    with seeded() as db:
+        assert (
+            db.scalar(select(Registration.status).where(Registration.reference == reference))
+            == "pre_registered"
+        )
+        trail = [e.action for e in db.scalars(select(AuditEvent))]
+    assert "registration_accepted" in trail
+
+
+def test_declining_needs_a_reason_frees_the_seat_and_the_export_follows(client, seeded):
+    reference = needs_check(seeded, "becode-web-developer")
+    log_in(client, "ana@actiris.example")  # Actiris sees every partner's registrations
+    assert decide_on(client, reference, decision="decline").status_code == 422
+    with seeded() as db:
+        booked = db.scalar(
+            select(CourseSession.seats_booked)
+            .join(Registration)
+            .where(Registration.reference == reference)
+        )
+    declined = decide_on(
+        client, reference, decision="decline", reason="Tu dois d'abord t'inscrire chez Actiris."
+    )
+    assert declined.status_code == 303
+    with seeded() as db:
+        row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
+        assert row.status == "declined"
+        assert db.get(CourseSession, row.session_id).seats_booked == booked - 1
+        told = db.scalars(
+            select(HandoffMessage)
+            .join(handoff.Handoff)
+            .where(handoff.Handoff.conversation_id == PERSON)
+        ).all()
+    assert "Tu dois d'abord t'inscrire chez Actiris." in told[-1].text
+    export = client.get("/console/registrations.csv")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert format_reference(reference) in export.text and ",declined," in export.text
