@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 import secrets
 import weakref
 from collections.abc import AsyncIterator
@@ -39,6 +38,7 @@ from telegram.ext import (
 )
 
 from bot import LANGUAGES
+from bot.channels.validation import SOURCE
 from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
 from bot.i18n import text
@@ -49,7 +49,6 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096  # Telegram counts UTF-16 code units
-DEEP_LINK_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # Telegram shows "typing…" for 5 seconds; renew it a little before.
@@ -200,6 +199,14 @@ class TelegramChannel:
         self.application.add_error_handler(self.on_error)
 
     @property
+    def username(self) -> str | None:
+        """The bot's @username, known once started (for t.me links)."""
+        try:
+            return self.application.bot.username
+        except RuntimeError:  # not initialised yet
+            return None
+
+    @property
     def uses_webhook(self) -> bool:
         return bool(self.settings.telegram_webhook_url)
 
@@ -251,7 +258,7 @@ class TelegramChannel:
     async def on_start(self, update: Update, context: Context) -> None:
         """`/start [payload]`: greet; a deep link's payload becomes the conversation's source."""
         payload = context.args[0] if context.args else None
-        source = payload if payload and DEEP_LINK_PAYLOAD.fullmatch(payload) else None
+        source = payload if payload and SOURCE.fullmatch(payload) else None
         await self._converse(update, context, "/greet", source=source)
 
     async def on_command(self, update: Update, context: Context) -> None:

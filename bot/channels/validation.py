@@ -35,6 +35,7 @@ class MessageRequest:
     text: str
     lang: str | None
     lang_hint: str | None
+    source: str | None = None
 
 
 def parse_json_object(body: bytes | str, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
@@ -71,9 +72,22 @@ def check_text(message: Any) -> str:
     return message.strip()
 
 
+# The same alphabet as Telegram's deep-link payloads, so a source means the same everywhere.
+SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def check_language(value: Any, name: str) -> str | None:
     if value is not None and value not in LANGUAGES:
         raise BadRequest(422, f"'{name}' must be one of {', '.join(LANGUAGES)}")
+    return value
+
+
+def check_source(value: Any) -> str | None:
+    """Where a conversation came from (a referral's `ref-<code>`, a campaign): a short token."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SOURCE.fullmatch(value):
+        raise BadRequest(422, "'source' is 1-64 letters, digits, _ or -")
     return value
 
 
@@ -98,4 +112,5 @@ def parse_message_request(body: bytes) -> MessageRequest:
         text=check_text(data.get("text")),
         lang=check_language(data.get("lang"), "lang"),
         lang_hint=check_language(data.get("lang_hint"), "lang_hint"),
+        source=check_source(data.get("source")),
     )

@@ -1,6 +1,7 @@
 """The web widget's websocket: one connection per open widget, JSON frames both ways.
 
-From the page, first  {"type": "hello", "conversation_id": "web-…", "lang": "fr"}
+From the page, first  {"type": "hello", "conversation_id": "web-…", "lang": "fr", "source": …}
+                      (source: optional, e.g. a counsellor's referral `ref-<code>`)
 then                  {"type": "message", "text": "…"}  (a button sends its payload as text)
 To the page           {"type": "history", "conversation_id": …, "language": …, "messages": […]}
                       {"type": "typing"}, then {"type": "reply", "language": …, "messages": […]}
@@ -25,6 +26,7 @@ from bot.channels.validation import (
     MAX_FRAME_BYTES,
     BadRequest,
     check_language,
+    check_source,
     check_text,
     check_web_conversation,
     parse_json_object,
@@ -76,6 +78,7 @@ async def serve_chat(
     bucket = TokenBucket(BURST, REFILL_PER_SECOND)
     conversation_id: str | None = None
     lang_hint: str | None = None
+    source: str | None = None
     pushed: asyncio.Task[None] | None = None
     subscription: Subscription | None = None
     try:
@@ -101,6 +104,7 @@ async def serve_chat(
                 if kind == "hello":
                     conversation_id = check_web_conversation(data.get("conversation_id"))
                     lang_hint = check_language(data.get("lang"), "lang")
+                    source = check_source(data.get("source"))
                     _stop_forwarding(pushed, subscription)
                     # Subscribed before the history is read: nothing said meanwhile is missed.
                     subscription = relay.hub.subscribe(conversation_topic(conversation_id))
@@ -117,6 +121,7 @@ async def serve_chat(
                         conversation_id,
                         message,
                         lang_hint=lang_hint,
+                        source=source,
                         relay=relay,
                     )
                     await websocket.send_json(

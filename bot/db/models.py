@@ -323,3 +323,19 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     handoff_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class Referral(Base):
+    """A link a counsellor gives a jobseeker they meet (Telegram deep link, widget address, QR
+    code): conversations and pre-registrations that come through it carry its source."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    counsellor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counsellors.id", ondelete="SET NULL"), index=True
+    )
+    # What the counsellor calls it ("job fair Anderlecht"), never the person's name.
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
             incoming.text,
             lang=incoming.lang,
             lang_hint=incoming.lang_hint,
+            source=incoming.source,
             relay=relay,
         )
         return JSONResponse(

@@ -29,7 +29,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from bot import LANGUAGES, handoff
+from bot import LANGUAGES, handoff, referrals
 from bot import registration as registration_service
 from bot.catalogue.queries import get_course, get_partner, list_partners
 from bot.counsellors import LoginRefused, authenticate
@@ -515,6 +515,90 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 conversation, person_lang, outcome["team"], message, outcome["counsellor"]
             )
         return RedirectResponse("/console/registrations", status_code=303)
+
+    # ------------------------------------------------------------------ referrals
+
+    def bot_username(request: Request) -> str | None:
+        channel = request.app.state.telegram
+        return channel.username if channel is not None else None
+
+    def page_url(request: Request) -> str:
+        """Where a referral's widget link leads: the gateway's page with the widget."""
+        return str(request.base_url)
+
+    async def show_referrals(request: Request, status: int = 200, **extra: Any) -> Response:
+        username, page = bot_username(request), page_url(request)
+
+        def load(db: Session) -> dict[str, Any]:
+            counsellor = counsellor_of(db, request)
+            return {
+                "me": _me(counsellor),
+                "referrals": referrals.referrals_of(db, counsellor, username, page),
+            }
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        return render(request, "referrals.html", status, **values, **extra)
+
+    @router.get("/referrals")
+    async def referrals_page(request: Request) -> Response:
+        return await show_referrals(request)
+
+    @router.post("/referrals")
+    async def create_referral(request: Request) -> Response:
+        lang = language_of(request)
+        try:
+            form = await form_of(request)
+        except CsrfFailed:
+            return render(request, "error.html", 403, message=text("console_expired", lang))
+        except handoff.TooLong as exc:
+            return render(request, "error.html", 413, message=explain(request, exc))
+
+        def create(db: Session) -> str:
+            counsellor = counsellor_of(db, request)
+            created = referrals.create_referral(db, counsellor, form.get("label", ""))
+            handoff.audit(db, "referral_created", counsellor, created.code)
+            return created.code
+
+        try:
+            code = await run_db(create)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        except referrals.ReferralInvalid:
+            return await show_referrals(request, 422, error=text("console_referral_name", lang))
+        return RedirectResponse(f"/console/referrals/{code}", status_code=303)
+
+    @router.get("/referrals/{code}")
+    async def referral_card(request: Request, code: str) -> Response:
+        """A printable card: the QR codes and the links."""
+        username, page = bot_username(request), page_url(request)
+
+        def load(db: Session) -> dict[str, Any] | None:
+            counsellor = counsellor_of(db, request)
+            found = referrals.find_referral(db, counsellor, code)
+            if found is None:
+                return None
+            telegram = referrals.telegram_link(username, found.code)
+            widget = referrals.widget_link(page, found.code)
+            return {
+                "me": _me(counsellor),
+                "label": found.label,
+                "telegram": telegram,
+                "telegram_qr": referrals.qr_svg(telegram) if telegram else None,
+                "widget": widget,
+                "widget_qr": referrals.qr_svg(widget),
+            }
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        if values is None:
+            message = text("console_error_not_found", language_of(request))
+            return render(request, "error.html", 404, message=message)
+        return render(request, "referral.html", **values)
 
     # ------------------------------------------------------------------ live updates
 

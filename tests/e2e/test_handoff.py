@@ -102,7 +102,8 @@ def test_a_widget_conversation_is_taken_over_answered_and_handed_back(
     assistant = channels.assistant
     context = browser.new_context(viewport={"width": 390, "height": 800})
     person = context.new_page()
-    person.goto(f"{assistant.url}/")
+    # The person came through a counsellor's referral link.
+    person.goto(f"{assistant.url}/?ref=fair2026")
     person.get_by_role("button", name="Une question sur les formations ?").click()
     box = person.get_by_role("textbox")
     widget_ask(person, box, "quand commence web developer chez becode ?")
@@ -113,6 +114,8 @@ def test_a_widget_conversation_is_taken_over_answered_and_handed_back(
         "localStorage.getItem('guidance-widget-conversation:' + location.origin)"
     )
     handoff_id = open_handoff_of(channels, conversation_id)
+    with assistant.db() as db:
+        assert db.get(Handoff, handoff_id).source == "ref-fair2026"
     # BeCode's counsellors are told in their Telegram group, without the person's words.
     notified = channels.telegram.wait_for(
         lambda: [

@@ -352,3 +352,46 @@ def test_declining_needs_a_reason_frees_the_seat_and_the_export_follows(client, 
     export = client.get("/console/registrations.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert format_reference(reference) in export.text and ",declined," in export.text
+
+
+def test_a_counsellor_makes_a_referral_and_sees_what_came_through_it(client, seeded):
+    log_in(client, "ana@actiris.example")
+    token = csrf_of(client.get("/console/referrals").text)
+    empty = client.post("/console/referrals", data={"csrf": token, "label": "  "})
+    assert empty.status_code == 422
+    made = client.post(
+        "/console/referrals",
+        data={"csrf": token, "label": "Salon emploi Anderlecht"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    code = made.headers["location"].rsplit("/", 1)[-1]
+    card = client.get(f"/console/referrals/{code}").text
+    assert f"?ref={code}" in card and 'src="data:image/svg+xml' in card
+    # Telegram is off here: no t.me link without the bot's name.
+    assert "t.me/" not in card
+    with write_transaction(seeded.kw["bind"]) as db:
+        session_key = db.scalars(select(CourseSession.key)).first()
+        register(
+            db,
+            session_key,
+            Applicant("Lea", "lea@example.org", 22, "yes", "1070", PERSON, source=f"ref-{code}"),
+            needs_check=False,
+            secret="s",
+        )
+    listing = client.get("/console/referrals").text
+    assert "Salon emploi Anderlecht" in listing and "1 × pre_registered" in listing
+    log_in(client, "ben@becode.example")
+    assert client.get(f"/console/referrals/{code}").status_code == 404  # not his
+    assert "Salon emploi Anderlecht" not in client.get("/console/referrals").text
+
+
+def test_the_widget_says_where_the_person_came_from(client, seeded):
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        socket.send_json({"type": "hello", "conversation_id": PERSON, "source": "ref-<script>"})
+        assert socket.receive_json() == {
+            "type": "error",
+            "reason": "'source' is 1-64 letters, digits, _ or -",
+        }
+    response = client.post("/api/messages", json={"sender": "a", "text": "hi", "source": "x" * 65})
+    assert response.status_code == 422

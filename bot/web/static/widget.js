@@ -120,6 +120,9 @@
     startConversation();
   }
   var hint = pageLanguage();
+  // A counsellor's referral link (…?ref=<code>) marks the conversation as coming from it.
+  var referral = new URLSearchParams(location.search).get("ref");
+  var source = /^[A-Za-z0-9_-]{1,60}$/.test(referral || "") ? "ref-" + referral : null;
   var lang = hint || "en";
 
   // ----- Interface ---------------------------------------------------------------------------
@@ -379,7 +382,9 @@
 
   function hello() {
     ready = false;
-    socket.send(JSON.stringify({ type: "hello", conversation_id: conversationId, lang: hint }));
+    var frame = { type: "hello", conversation_id: conversationId, lang: hint };
+    if (source) frame.source = source;
+    socket.send(JSON.stringify(frame));
   }
 
   function openSocket() {
@@ -464,6 +469,7 @@
   function httpSend(text) {
     var body = { sender: conversationId, text: text };
     if (hint) body.lang_hint = hint;
+    if (source) body.source = source;
     return fetch(ORIGIN + "/api/messages", {
       method: "POST",
       headers: { "content-type": "application/json" },
