@@ -189,14 +189,18 @@ def add_message(
     *,
     counsellor: Counsellor | None = None,
     at: dt.datetime | None = None,
+    delivered: bool = False,
 ) -> HandoffMessage:
-    """Store a message of the handoff; it is delivered after, never lost before."""
+    """Store a message of the handoff; it is delivered after, never lost before (`delivered`:
+    it goes out in the reply being made, with nothing else to do)."""
+    at = at or utc_now()
     message = HandoffMessage(
         handoff_id=handoff.id,
         author=author,
         counsellor_id=counsellor.id if counsellor else None,
         text=text,
-        created_at=at or utc_now(),
+        created_at=at,
+        delivered_at=at if delivered else None,
     )
     db.add(message)
     db.flush()
@@ -241,6 +245,22 @@ def record_notice(
     db.add(carrier)
     db.flush()
     return add_message(db, carrier, "assistant", text, counsellor=counsellor, at=at)
+
+
+def undelivered(db: Session, channel: str) -> list[tuple[int, int]]:
+    """(handoff id, message id) of messages for the person on `channel` not delivered yet:
+    counsellors' replies and the assistant's notices, oldest first."""
+    rows = db.execute(
+        select(HandoffMessage.handoff_id, HandoffMessage.id)
+        .join(Handoff, Handoff.id == HandoffMessage.handoff_id)
+        .where(
+            Handoff.channel == channel,
+            HandoffMessage.delivered_at.is_(None),
+            HandoffMessage.author.in_(("counsellor", "assistant")),
+        )
+        .order_by(HandoffMessage.id)
+    ).all()
+    return [(int(handoff_id), int(message_id)) for handoff_id, message_id in rows]
 
 
 def mark_delivered(db: Session, message_id: int, at: dt.datetime | None = None) -> None:

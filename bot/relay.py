@@ -90,10 +90,17 @@ class RelayUnavailable(Exception):
 class Relay:
     """One per gateway process; channels register how to push to their people."""
 
-    def __init__(self, settings: Settings, hub: Hub, team_hours: TeamHours):
+    def __init__(
+        self,
+        settings: Settings,
+        hub: Hub,
+        team_hours: TeamHours,
+        clock: Callable[[], dt.datetime] = handoff.utc_now,
+    ):
         self.settings = settings
         self.hub = hub
         self.team_hours = team_hours
+        self._clock = clock
         self._pushers: dict[str, Pusher] = {}
 
     def add_pusher(self, channel: str, pusher: Pusher) -> None:
@@ -199,7 +206,7 @@ class Relay:
         lang: str,
         source: str | None,
     ) -> list[BotMessage]:
-        at = handoff.utc_now()
+        at = self._clock()
         with self._transaction() as db:
             team = handoff.team_for_course(db, request.course)
             hours = self.team_hours.of(team)
@@ -250,7 +257,7 @@ class Relay:
     ) -> BotMessage:
         """The assistant's notice about the handoff, kept in its transcript."""
         message = text(key, current.language, **values)
-        handoff.add_message(db, current, "assistant", message)
+        handoff.add_message(db, current, "assistant", message, delivered=True)
         return BotMessage(message, buttons or [])
 
     # ------------------------------------------------------------------ the counsellor acts
@@ -367,16 +374,22 @@ class Relay:
             return handoff.erase_conversation(db, conversation_id)
 
     async def watch_unclaimed(self, every_seconds: float = 30.0) -> None:
-        """Turn handoffs nobody claimed in time into callbacks, and tell the people waiting."""
-        limit = dt.timedelta(minutes=self.settings.handoff_claim_minutes)
+        """Turn handoffs nobody claimed in time into callbacks, every `every_seconds`."""
         while True:
             await asyncio.sleep(every_seconds)
             try:
-                turned = await self._run(self._turn_unclaimed, limit)
-                for handoff_id in turned:
-                    await self.tell(handoff_id, "handoff_nobody_free")
+                await self.turn_unclaimed()
             except Exception as exc:
                 logger.error("unclaimed handoffs check failed: %s", type(exc).__name__)
+
+    async def turn_unclaimed(self) -> list[int]:
+        """Handoffs waiting longer than HANDOFF_CLAIM_MINUTES become callbacks; the people
+        waiting are told that someone will write later and that the assistant is back."""
+        limit = dt.timedelta(minutes=self.settings.handoff_claim_minutes)
+        turned: list[int] = await self._run(self._turn_unclaimed, limit)
+        for handoff_id in turned:
+            await self.tell(handoff_id, "handoff_nobody_free")
+        return turned
 
     def _turn_unclaimed(self, events: list[dict[str, Any]], limit: dt.timedelta) -> list[int]:
         with self._transaction() as db:
@@ -384,3 +397,16 @@ class Relay:
             for current in turned:
                 events.append(console_event(current, "callback"))
             return [current.id for current in turned]
+
+    async def deliver_pending(self, channel: str) -> int:
+        """Deliver what was stored for `channel` but not delivered (the gateway stopped, or
+        Telegram was unreachable): nothing a counsellor wrote is lost. Says how many went."""
+        pending = await asyncio.to_thread(self._pending, channel)
+        delivered = 0
+        for handoff_id, message_id in pending:
+            delivered += await self.deliver(handoff_id, message_id)
+        return delivered
+
+    def _pending(self, channel: str) -> list[tuple[int, int]]:
+        with self._transaction() as db:
+            return handoff.undelivered(db, channel)

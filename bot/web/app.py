@@ -74,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
             else:
                 app.state.telegram = channel
                 relay.add_pusher("telegram", channel.push)
+                delivered = await relay.deliver_pending("telegram")
+                if delivered:
+                    logger.info("%d stored message(s) delivered on Telegram", delivered)
                 mode = "webhook" if channel.uses_webhook else "long polling"
                 logger.info("Telegram on (%s)", mode)
         else:
