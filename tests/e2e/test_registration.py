@@ -16,7 +16,8 @@ from sqlalchemy import select, text, update
 
 from bot.catalogue.queries import get_course, upcoming_sessions
 from bot.db import database_for
-from bot.db.models import CourseSession, Registration
+from bot.db.models import CourseSession, Handoff, HandoffMessage, Registration
+from bot.handoff import Reason, add_message, cancel_by_person, open_handoff
 from bot.i18n import text as message
 from bot.registration import format_reference, parse_reference
 
@@ -108,6 +109,13 @@ def test_delete_my_data_leaves_nothing_personal(assistant):
         sign_up(assistant, sender, "fr", first_open_session(assistant).key, answers)
     )
     assert reference
+    # An earlier talk with a counsellor: its transcript is personal data too.
+    with assistant.db() as db, db.begin():
+        earlier, _ = open_handoff(
+            db, conversation_id=sender, language="fr", reason=Reason.ASKED, team="actiris"
+        )
+        add_message(db, earlier, "person", "mon numéro est le 0470 99 88 77")
+        cancel_by_person(db, earlier)
     confirm = assistant.ask(sender, "supprime mes données")
     assert confirm[0]["text"] == message("delete_confirm", "fr")
     done = assistant.ask_text(sender, "oui")
@@ -116,6 +124,11 @@ def test_delete_my_data_leaves_nothing_personal(assistant):
         row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
     assert (row.first_name, row.contact, row.age, row.postcode, row.conversation_id) == (None,) * 5
     assert row.status == "cancelled"
+    with assistant.db() as db:
+        assert db.scalars(select(Handoff).where(Handoff.conversation_id == sender)).all() == []
+        assert (
+            db.scalars(select(HandoffMessage).where(HandoffMessage.text.like("%0470%"))).all() == []
+        )
     tracker = database_for(assistant.stack.settings.effective_tracker_url)
     with tracker.connect() as connection:
         events = connection.execute(
