@@ -31,12 +31,18 @@ from sqlalchemy.orm import Session
 
 from bot import LANGUAGES, handoff, referrals
 from bot import registration as registration_service
-from bot.catalogue.queries import get_course, get_partner, list_partners
+from bot.catalogue.queries import (
+    brussels_today,
+    get_course,
+    get_partner,
+    list_partners,
+    upcoming_sessions,
+)
 from bot.counsellors import LoginRefused, authenticate
 from bot.db import as_utc, database_for, write_transaction
-from bot.db.models import Counsellor, Course, Handoff, localized
+from bot.db.models import Counsellor, Course, CourseSession, Handoff, localized
 from bot.engine_client import EngineClient, EngineUnavailable, HistoryEntry
-from bot.i18n import format_date, text
+from bot.i18n import format_date, format_days, format_hours, text
 from bot.live import CONSOLE
 from bot.office_hours import BRUSSELS
 from bot.registration import as_csv, export_rows, format_reference, of_conversation
@@ -261,7 +267,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 else {}
             ),
             "looked_at": [
-                titles.get(key, key)
+                {"key": key, "title": titles.get(key, key)}
                 for key in dict.fromkeys([slots.get("course"), *(slots.get("shown_courses") or [])])
                 if isinstance(key, str)
             ][:8],
@@ -289,6 +295,10 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             "mine": item.counsellor_id == counsellor.id,
             "opened": format_moment(as_utc(item.opened_at), lang),
             "course": _course_facts(course, lang) if course else None,
+            "canned": [
+                text(f"canned_{name}", item.language)
+                for name in ("hello", "checking", "info_session", "bye")
+            ],
             "registrations": [
                 {"reference": r.reference, "session": r.session_key, "status": r.status}
                 for r in of_conversation(db, item.conversation_id)
@@ -379,6 +389,37 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
         if action in ("hand-back", "close", "reassign", "release"):
             return RedirectResponse("/console", status_code=303)
         return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)
+
+    # ------------------------------------------------------------------ a course's facts
+
+    @router.get("/courses/{course_key}")
+    async def course_page(request: Request, course_key: str) -> Response:
+        """What the assistant knows of a course, to answer from: sessions, place, conditions."""
+        lang = language_of(request)
+
+        def load(db: Session) -> dict[str, Any] | None:
+            counsellor = counsellor_of(db, request)
+            course = get_course(db, course_key)
+            if course is None:
+                return None
+            today = brussels_today()
+            return {
+                "me": _me(counsellor),
+                "course": _course_facts(course, lang),
+                "description": localized(course, "description", lang) or "",
+                "conditions": [
+                    localized(rule, "reason", lang) or rule.kind for rule in course.rules
+                ],
+                "sessions": [_session_facts(s, lang) for s in upcoming_sessions(course, today)],
+            }
+
+        try:
+            values = await run_db(load)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        if values is None:
+            return render(request, "error.html", 404, message=text("console_no_course", lang))
+        return render(request, "course.html", **values)
 
     # ------------------------------------------------------------------ registrations
 
@@ -640,6 +681,21 @@ def _me(counsellor: Counsellor) -> dict[str, str]:
 
 def _minutes_since(moment: dt.datetime, at: dt.datetime) -> int:
     return max(0, int((at - as_utc(moment)).total_seconds() // 60))
+
+
+def _session_facts(session: CourseSession, lang: str) -> dict[str, Any]:
+    def day(value: dt.date | None) -> str:
+        return format_date(value, lang) if value else "—"
+
+    return {
+        "dates": f"{day(session.start_date)} – {day(session.end_date)}",
+        "days": f"{format_days(session.days.split(','), lang)}, "
+        f"{format_hours(session.start_time, session.end_time, lang)}",
+        "location": session.location,
+        "seats": session.seats_left,
+        "deadline": day(session.application_deadline),
+        "info": day(session.info_session_date),
+    }
 
 
 def _course_facts(course: Course, lang: str) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import handoff
+from bot.catalogue.queries import get_course, upcoming_sessions
 from bot.counsellors import MAX_FAILED_LOGINS, Role, add_counsellor
 from bot.db import write_transaction
 from bot.db.models import AuditEvent, Course, CourseSession, HandoffMessage, Registration
 from bot.handoff import Reason, State
-from bot.i18n import text
+from bot.i18n import format_date, text
 from bot.registration import Applicant, format_reference, register
 from bot.runner import free_port
 from bot.settings import Settings
@@ -395,3 +396,20 @@ def test_the_widget_says_where_the_person_came_from(client, seeded):
         }
     response = client.post("/api/messages", json={"sender": "a", "text": "hi", "source": "x" * 65})
     assert response.status_code == 422
+
+
+def test_a_courses_facts_and_canned_replies_in_the_persons_language(client, seeded, today):
+    handoff_id = open_handoff(seeded, language="nl")
+    log_in(client, "ana@actiris.example")  # a French console
+    act(client, handoff_id, "claim")
+    page = client.get(f"/console/handoffs/{handoff_id}").text
+    assert str(markupsafe.escape(text("canned_hello", "nl"))) in page
+    facts = client.get("/console/courses/becode-web-developer")
+    assert facts.status_code == 200
+    with seeded() as db:
+        course = get_course(db, "becode-web-developer")
+        first = upcoming_sessions(course, today)[0]
+        address = course.partner.address
+    assert str(markupsafe.escape(address)) in facts.text
+    assert format_date(first.start_date, "fr") in facts.text
+    assert client.get("/console/courses/no-such-course").status_code == 404

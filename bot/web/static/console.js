@@ -2,6 +2,13 @@
 // says something changed (server-sent events), without reloading the page or losing a draft.
 (function () {
   "use strict";
+  // A canned reply, in the person's language, fills the reply box to edit before sending.
+  document.querySelectorAll("select[data-canned]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var box = document.getElementById(select.getAttribute("data-canned"));
+      if (box && select.value) { box.value = select.value; box.focus(); }
+    });
+  });
   var live = document.querySelectorAll("[data-live]");
   if (!live.length || !window.EventSource) return;
 
