@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import signal
@@ -38,6 +39,8 @@ registrations_app = typer.Typer(
 app.add_typer(registrations_app, name="registrations")
 counsellor_app = typer.Typer(help="Counsellor accounts for the console.", no_args_is_help=True)
 app.add_typer(counsellor_app, name="counsellor")
+audit_app = typer.Typer(help="Who did what in the console, and when.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 class ExportFormat(str, Enum):
@@ -143,6 +146,30 @@ def counsellor_add(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"account created: {created}")
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Path | None = OUTPUT_OPTION,
+    since: str | None = typer.Option(None, "--since", help="only from this date (YYYY-MM-DD)"),
+) -> None:
+    """Export the audit trail (views of handoffs, claims, decisions, exports) as CSV."""
+    settings = Settings.from_env()
+    start = None
+    if since:
+        try:
+            start = dt.datetime.combine(dt.date.fromisoformat(since), dt.time(), dt.timezone.utc)
+        except ValueError:
+            typer.echo("error: --since is a date like 2026-12-01", err=True)
+            raise typer.Exit(2) from None
+    with db_sessions(settings.database_url)() as db:
+        rows = handoff.audit_rows(db, start)
+    payload = as_csv(rows, handoff.AUDIT_COLUMNS)
+    if output is None:
+        sys.stdout.write(payload)
+    else:
+        output.write_text(payload, encoding="utf-8", newline="")
+        typer.echo(f"{len(rows)} event(s) written to {output}", err=True)
 
 
 @counsellor_app.command("list")

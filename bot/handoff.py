@@ -468,11 +468,29 @@ def audit(
     _audit(db, action, handoff_id, counsellor, utc_now(), detail)
 
 
-def audit_trail(db: Session, since: dt.datetime | None = None) -> Sequence[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.id)
+AUDIT_COLUMNS = ("at", "counsellor", "action", "handoff", "detail")
+
+
+def audit_rows(db: Session, since: dt.datetime | None = None) -> list[dict[str, object]]:
+    """The audit trail for a data-protection officer: when, who (the account's e-mail), what,
+    which handoff; oldest first."""
+    query = (
+        select(AuditEvent, Counsellor.email)
+        .outerjoin(Counsellor, Counsellor.id == AuditEvent.counsellor_id)
+        .order_by(AuditEvent.id)
+    )
     if since is not None:
         query = query.where(AuditEvent.at >= since)
-    return db.scalars(query).all()
+    return [
+        {
+            "at": as_utc(event.at).isoformat(timespec="seconds"),
+            "counsellor": email or "",
+            "action": event.action,
+            "handoff": event.handoff_id or "",
+            "detail": event.detail,
+        }
+        for event, email in db.execute(query)
+    ]
 
 
 # --------------------------------------------------------------------------- erasure

@@ -501,10 +501,10 @@ def export_rows(
     return rows
 
 
-def as_csv(rows: list[dict[str, object]]) -> str:
-    """The export as CSV in UTF-8, with the byte-order mark spreadsheets need to read it so."""
+def as_csv(rows: list[dict[str, object]], columns: Sequence[str] = EXPORT_COLUMNS) -> str:
+    """Rows as CSV in UTF-8, with the byte-order mark spreadsheets need to read it so."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return "\ufeff" + buffer.getvalue()

@@ -557,6 +557,30 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             )
         return RedirectResponse("/console/registrations", status_code=303)
 
+    @router.get("/audit.csv")
+    async def audit_export(request: Request) -> Response:
+        """The audit trail, for admins (a data-protection officer's request)."""
+
+        def export(db: Session) -> str | None:
+            counsellor = counsellor_of(db, request)
+            if counsellor.role != "admin":
+                return None
+            handoff.audit(db, "audit_exported", counsellor)
+            return as_csv(handoff.audit_rows(db), handoff.AUDIT_COLUMNS)
+
+        try:
+            payload = await run_db(export)
+        except NotLoggedIn:
+            return RedirectResponse("/console/login", status_code=303)
+        if payload is None:
+            message = text("console_admins_only", language_of(request))
+            return render(request, "error.html", 403, message=message)
+        return Response(
+            payload,
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="audit.csv"'},
+        )
+
     # ------------------------------------------------------------------ referrals
 
     def bot_username(request: Request) -> str | None:

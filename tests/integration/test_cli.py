@@ -3,9 +3,10 @@
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from bot import handoff
 from bot.catalogue.seed import shifted_seed, write_catalogue
 from bot.cli import app
-from bot.db.models import Course, Registration
+from bot.db.models import Counsellor, Course, Registration
 
 runner = CliRunner()
 
@@ -88,3 +89,41 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
     with seeded() as session:
         purged = session.scalars(select(Registration)).one()
         assert purged.contact is None and purged.erased_at is not None
+
+
+def test_counsellor_accounts_and_the_audit_export(database_url, seeded, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COUNSELLOR_PASSWORD", "a long password 1")
+    made = runner.invoke(
+        app, ["counsellor", "add", "--email", "ana@actiris.example", "--team", "actiris"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "account created: ana@actiris.example (counsellor, team actiris)" in made.output
+    again = runner.invoke(
+        app, ["counsellor", "add", "--email", "ANA@actiris.example", "--team", "actiris"]
+    )
+    assert again.exit_code == 1 and "exists already" in again.output
+    monkeypatch.setenv("COUNSELLOR_PASSWORD", "short")
+    weak = runner.invoke(
+        app, ["counsellor", "add", "--email", "bo@actiris.example", "--team", "actiris"]
+    )
+    assert weak.exit_code == 1 and "10 characters" in weak.output
+    listed = runner.invoke(app, ["counsellor", "list"])
+    assert listed.output.splitlines() == ["ana@actiris.example\tactiris\tcounsellor"]
+    with seeded() as db, db.begin():
+        ana = db.scalars(select(Counsellor)).one()
+        opened, _ = handoff.open_handoff(
+            db,
+            conversation_id="web-" + "a" * 24,
+            language="fr",
+            reason=handoff.Reason.ASKED,
+            team="actiris",
+        )
+        handoff.get_for(db, opened.id, ana, viewing=True)
+    out = tmp_path / "audit.csv"
+    exported = runner.invoke(app, ["audit", "export", "--output", str(out)])
+    assert exported.exit_code == 0, exported.output
+    lines = out.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0] == "at,counsellor,action,handoff,detail"
+    assert lines[2].split(",")[1:4] == ["ana@actiris.example", "viewed", str(opened.id)]
+    assert runner.invoke(app, ["audit", "export", "--since", "yesterday"]).exit_code == 2

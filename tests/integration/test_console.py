@@ -413,3 +413,15 @@ def test_a_courses_facts_and_canned_replies_in_the_persons_language(client, seed
     assert str(markupsafe.escape(address)) in facts.text
     assert format_date(first.start_date, "fr") in facts.text
     assert client.get("/console/courses/no-such-course").status_code == 404
+
+
+def test_only_admins_export_the_audit_trail(client, seeded):
+    with seeded() as db, db.begin():
+        add_counsellor(
+            db, email="dpo@example.org", team="actiris", role=Role.ADMIN, password=PASSWORD
+        )
+    log_in(client, "ana@actiris.example")
+    assert client.get("/console/audit.csv").status_code == 403
+    log_in(client, "dpo@example.org")
+    export = client.get("/console/audit.csv")
+    assert export.status_code == 200 and "at,counsellor,action,handoff,detail" in export.text
