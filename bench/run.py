@@ -16,9 +16,11 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -29,9 +31,11 @@ from typing import Any
 import httpx
 import websockets
 
+from bot import handoff
 from bot.catalogue.importer import import_catalogue, validate
 from bot.catalogue.queries import brussels_today, catalogue_index
 from bot.catalogue.seed import shifted_seed
+from bot.counsellors import Role, add_counsellor
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
@@ -61,6 +65,8 @@ STARTER_TEMPLATE = (
     / "cli"
     / "initial_project"
 )
+
+CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 Send = Callable[[str, str, "str | None"], Awaitable[bool]]
 
@@ -412,9 +418,121 @@ def bench_resolver(url: str, rounds: int = 40) -> dict[str, float]:
     }
 
 
+HANDOFFS = 20
+# Within the widget's burst allowance (bot/channels/web.py): a hello and 8 messages.
+HANDOFF_ROUNDS = 8
+HANDOFF_PASSWORD = "bench counsellor password"
+
+
+async def bench_handoffs(workdir: Path) -> dict[str, dict[str, float]]:
+    """HANDOFFS people talking with counsellors at once, through the gateway alone (what a
+    handoff owns never reaches the engine): a person's message until the console's live
+    stream announces it, and a counsellor's reply until the person's widget shows it."""
+    url = f"sqlite:///{workdir / 'handoffs.db'}"
+    upgrade(url)
+    conversations = [f"web-handoffbench{n:08d}{'x' * 8}" for n in range(HANDOFFS)]
+    with db_sessions(url)() as db, db.begin():
+        import_catalogue(db, validate(shifted_seed(brussels_today())))
+        counsellor = add_counsellor(
+            db, email="bench@actiris.example", team="actiris", role=Role.ADMIN,
+            password=HANDOFF_PASSWORD,
+        )  # fmt: skip
+        handoff_ids = {}
+        for conversation in conversations:
+            opened, _ = handoff.open_handoff(
+                db, conversation_id=conversation, language="fr",
+                reason=handoff.Reason.ASKED, team="actiris",
+            )  # fmt: skip
+            handoff.claim(db, opened.id, counsellor)
+            handoff_ids[conversation] = opened.id
+    settings = Settings(
+        database_url=url, gateway_port=free_port(), engine_port=free_port(),
+        action_port=free_port(), engine_token="bench", var_dir=workdir, log_level="WARNING",
+    )  # fmt: skip
+    stack = Stack(settings, workdir / "handoff-logs")
+    stack.start_process("gateway", gateway_command(settings))
+    to_console: list[float] = []
+    to_widget: list[float] = []
+    errors = 0
+    announced: dict[int, asyncio.Event] = {}
+    try:
+        async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=30) as console:
+            for _ in range(100):
+                try:
+                    page = await console.get("/console/login")
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            csrf = CSRF_FIELD.search(page.text).group(1)  # type: ignore[union-attr]
+            await console.post(
+                "/console/login",
+                data={"csrf": csrf, "email": "bench@actiris.example", "password": HANDOFF_PASSWORD},
+            )
+            csrf = CSRF_FIELD.search((await console.get("/console")).text).group(1)  # type: ignore[union-attr]
+
+            async def listen() -> None:
+                async with console.stream("GET", "/console/events", timeout=None) as stream:
+                    async for line in stream.aiter_lines():
+                        if line.startswith("data: "):
+                            event = json.loads(line[6:])
+                            if event["kind"] == "message" and event["handoff"] in announced:
+                                announced[event["handoff"]].set()
+
+            listener = asyncio.create_task(listen())
+            await asyncio.sleep(0.5)
+            socket_url = stack.gateway_url.replace("http://", "ws://") + "/ws"
+
+            async def person(conversation: str) -> None:
+                nonlocal errors
+                handoff_id = handoff_ids[conversation]
+                async with websockets.connect(socket_url, origin=stack.gateway_url) as ws:
+                    await ws.send(json.dumps({"type": "hello", "conversation_id": conversation}))
+                    json.loads(await ws.recv())  # the history
+                    for round_number in range(HANDOFF_ROUNDS):
+                        announced[handoff_id] = asyncio.Event()
+                        started = time.perf_counter()
+                        await ws.send(
+                            json.dumps({"type": "message", "text": f"question {round_number}"})
+                        )
+                        try:
+                            await asyncio.wait_for(announced[handoff_id].wait(), 10)
+                            to_console.append((time.perf_counter() - started) * 1000)
+                        except asyncio.TimeoutError:
+                            errors += 1
+                        while json.loads(await ws.recv())["type"] != "reply":
+                            pass  # "typing", then the (empty) reply: the counsellor answers
+                        started = time.perf_counter()
+                        response = await console.post(
+                            f"/console/handoffs/{handoff_id}/reply",
+                            data={"csrf": csrf, "text": f"answer {round_number}"},
+                        )
+                        if response.status_code != 303:
+                            errors += 1
+                            continue
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                        to_widget.append((time.perf_counter() - started) * 1000)
+                        errors += 0 if frame["messages"][0]["from"] == "counsellor" else 1
+
+            started = time.perf_counter()
+            await asyncio.gather(*(person(c) for c in conversations))
+            seconds = time.perf_counter() - started
+            listener.cancel()
+    finally:
+        stack.stop()
+    return {
+        "person_to_console": latency_figures(to_console, seconds, errors),
+        "counsellor_to_widget": latency_figures(to_widget, seconds, errors),
+    }
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guidance-bench-") as tmp:
         workdir = Path(tmp)
+        if "--handoffs-only" in sys.argv:
+            print(json.dumps(await bench_handoffs(workdir), indent=2))
+            return
+        handoffs = await bench_handoffs(workdir)
+        print(f"handoffs: {handoffs}", flush=True)
         ours, channels = await bench_ours(workdir)
         print(f"ours: {asdict(ours)}\nchannels: {channels}", flush=True)
         resolver = bench_resolver(f"sqlite:///{workdir / 'bench.db'}")
@@ -431,6 +549,7 @@ async def main() -> None:
                 "rasa_init": asdict(reference),
                 "channels": channels,
                 "resolver": resolver,
+                "handoffs": handoffs,
             },
             indent=2,
         )
@@ -453,6 +572,12 @@ async def main() -> None:
         f"\nresolver (catalogue read + course + session), {resolver['messages']} messages: "
         f"p50 {resolver['p50_ms']} ms, p95 {resolver['p95_ms']} ms"
     )
+    print(
+        f"\n{HANDOFFS} open handoffs at once, {HANDOFF_ROUNDS} exchanges each (gateway only)\n"
+        "| direction | p50 (ms) | p95 (ms) | errors |\n| --- | ---: | ---: | ---: |"
+    )
+    for name, figures in handoffs.items():
+        print(f"| {name} | {figures['p50_ms']} | {figures['p95_ms']} | {figures['errors']} |")
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
 
 
