@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot import LANGUAGES
 from bot.db import as_utc, utc_now
-from bot.db.models import Counsellor
+from bot.db.models import Counsellor, Partner
+
+# Actiris counsellors guide jobseekers across partners; every partner is a team too.
+ACTIRIS_TEAM = "actiris"
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
@@ -61,8 +64,10 @@ def add_counsellor(
         raise AccountInvalid(f"a password has {MIN_PASSWORD_LENGTH} characters at least")
     if language not in LANGUAGES:
         raise AccountInvalid(f"the console speaks {', '.join(LANGUAGES)}")
-    if not re.fullmatch(r"[a-z0-9_-]{2,64}", team):
-        raise AccountInvalid("a team is `actiris` or a partner's key")
+    partners = db.scalars(select(Partner.key)).all()
+    if team != ACTIRIS_TEAM and team not in partners:
+        known = ", ".join([ACTIRIS_TEAM, *sorted(partners)])
+        raise AccountInvalid(f"{team!r} is not a team: {known}")
     if db.scalar(select(func.count()).where(Counsellor.email == email)):
         raise AccountInvalid(f"an account for {email} exists already")
     counsellor = Counsellor(

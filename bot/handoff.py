@@ -23,10 +23,10 @@ from enum import Enum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.counsellors import ACTIRIS_TEAM
 from bot.db import as_utc, utc_now
 from bot.db.models import AuditEvent, Counsellor, Course, Handoff, HandoffMessage, Partner
 
-ACTIRIS_TEAM = "actiris"
 # A reply longer than this is refused (413): a counsellor's answer, not a document.
 MAX_REPLY_CHARACTERS = 4000
 # Without claims to learn from, each person ahead in the queue counts this long.

@@ -103,6 +103,10 @@ def test_counsellor_accounts_and_the_audit_export(database_url, seeded, tmp_path
         app, ["counsellor", "add", "--email", "ANA@actiris.example", "--team", "actiris"]
     )
     assert again.exit_code == 1 and "exists already" in again.output
+    typo = runner.invoke(
+        app, ["counsellor", "add", "--email", "c@becode.example", "--team", "beccode"]
+    )
+    assert typo.exit_code == 1 and "'beccode' is not a team: actiris, becode" in typo.output
     monkeypatch.setenv("COUNSELLOR_PASSWORD", "short")
     weak = runner.invoke(
         app, ["counsellor", "add", "--email", "bo@actiris.example", "--team", "actiris"]
