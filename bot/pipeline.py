@@ -66,8 +66,10 @@ async def converse(
     """
     if relay is not None:
         intercepted = await relay.intercept(conversation_id, message)
-        if intercepted is not None:
+        if intercepted is not None and intercepted.forward is None:
             return AssistantReply(intercepted.messages, intercepted.language or None)
+        if intercepted is not None and intercepted.forward is not None:
+            message = intercepted.forward
     metadata = {
         key: value
         for key, value in (("lang", lang), ("lang_hint", lang_hint), ("source", source))

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import handoff
-from bot.db import as_utc, database_for, write_transaction
+from bot.db import as_utc, database_for, db_sessions, write_transaction
 from bot.db.models import Counsellor, Handoff, HandoffMessage
 from bot.engine_client import BotMessage, Button, HandoffRequest, HistoryEntry
 from bot.i18n import format_date, text
@@ -55,10 +55,12 @@ class Stored:
 
 @dataclass
 class Intercepted:
-    """What the gateway answers a message that went to a counsellor instead of the engine."""
+    """What the gateway answers a message that went to a counsellor instead of the engine;
+    `forward`: a message to send the engine instead of the person's."""
 
     messages: list[BotMessage]
     language: str
+    forward: str | None = None
 
 
 def wants_the_assistant_back(message: str) -> bool:
@@ -160,19 +162,26 @@ class Relay:
     def _intercept(
         self, events: list[dict[str, Any]], conversation_id: str, message: str
     ) -> Intercepted | None:
+        pressed_back = message.strip() == BACK_TO_ASSISTANT
+        # Most messages belong to no handoff: a plain read answers that without the write
+        # lock (SQLite has one for the whole database).
+        with db_sessions(self.settings.database_url)() as db:
+            if handoff.current_handoff(db, conversation_id) is None:
+                # An old "back to the assistant" button: the assistant is already there.
+                return Intercepted([], "", forward="/ask_help") if pressed_back else None
         with self._transaction() as db:
             current = handoff.current_handoff(db, conversation_id)
             if current is None:
-                if message.strip() != BACK_TO_ASSISTANT:
-                    return None
-                # An old "back to the assistant" button: the engine does not know it.
-                return Intercepted([], "")
+                return Intercepted([], "", forward="/ask_help") if pressed_back else None
             lang = current.language
-            if wants_the_assistant_back(message):
+            in_callback = current.state == handoff.State.CALLBACK.value
+            # In a callback the assistant is answering: "stop" or "annuler" is for it (a form
+            # to leave), only the button or "back to the assistant" ends the callback.
+            if pressed_back or (not in_callback and wants_the_assistant_back(message)):
                 handoff.cancel_by_person(db, current)
                 events.append(console_event(current, "closed"))
                 return Intercepted([BotMessage(text("handoff_cancelled", lang))], lang)
-            if current.state == handoff.State.CALLBACK.value:
+            if in_callback:
                 return None  # the assistant answers meanwhile
             handoff.add_message(db, current, "person", message)
             events.append(console_event(current, "message"))

@@ -50,8 +50,14 @@ async def test_outside_office_hours_a_callback_is_left_and_the_assistant_keeps_a
     assert [m.text for m in messages] == [
         text("handoff_callback", "nl", when="maandag 14 december 2026 om 09:00")
     ]
-    # In a callback the engine answers: the relay lets the message through.
+    # In a callback the engine answers: the relay lets the message through, "stop" included
+    # (a form to leave); only the button ends the callback.
     assert await relay.intercept("web-" + "c" * 24, "wanneer start de cursus?") is None
+    assert await relay.intercept("web-" + "c" * 24, "stop") is None
+    ended = await relay.intercept("web-" + "c" * 24, "/back_to_assistant")
+    assert [m.text for m in ended.messages] == [text("handoff_cancelled", "nl")]
+    pressed_again = await relay.intercept("web-" + "c" * 24, "/back_to_assistant")
+    assert pressed_again.forward == "/ask_help" and pressed_again.messages == []
 
 
 async def test_never_open_gives_a_callback_without_a_date(database_url, seeded, tmp_path):
