@@ -16,17 +16,21 @@ Plain functions over a SQLAlchemy session, no web, Telegram or engine. The state
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections.abc import Sequence
 from enum import Enum
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.counsellors import ACTIRIS_TEAM
 from bot.db import as_utc, utc_now
 from bot.db.models import AuditEvent, Counsellor, Course, Handoff, HandoffMessage, Partner
+from bot.registration import find_contact
 
+# How a phone number or an e-mail is written in a message, to keep the rest as "when".
+_CONTACT_WRITINGS = re.compile(r"[^\s@]+@[^\s@]+\.\w+|\+?\d[\d .\/-]{6,}\d")
 # A reply longer than this is refused (413): a counsellor's answer, not a document.
 MAX_REPLY_CHARACTERS = 4000
 # Without claims to learn from, each person ahead in the queue counts this long.
@@ -271,6 +275,25 @@ def mark_delivered(db: Session, message_id: int, at: dt.datetime | None = None) 
     )
 
 
+def take_callback_contact(db: Session, handoff: Handoff, message: str) -> str | None:
+    """Right after a callback was offered, a message with a phone number or an e-mail gives
+    how to reach the person (and, in the rest of it, when suits them). Only that message: any
+    later one is for the assistant (a form's contact question, say). The contact, or None."""
+    if not handoff.asked_contact:
+        return None
+    handoff.asked_contact = False
+    contact = find_contact(message)
+    if contact is None:
+        return None
+    rest = " ".join(message.split())
+    for written in sorted(set(_CONTACT_WRITINGS.findall(message)), key=len, reverse=True):
+        rest = rest.replace(" ".join(written.split()), " ")
+    handoff.callback_contact = contact
+    handoff.callback_when = " ".join(rest.split()).strip(" ,.;:-")[:200] or None
+    _audit(db, "callback_contact", handoff.id, None, utc_now())
+    return contact
+
+
 def cancel_by_person(db: Session, handoff: Handoff, at: dt.datetime | None = None) -> None:
     """The person went back to the assistant."""
     at = at or utc_now()
@@ -511,10 +534,16 @@ def erase_conversation(db: Session, conversation_id: str) -> int:
 
 
 def purge(db: Session, older_than_days: int, at: dt.datetime | None = None) -> int:
-    """Delete closed handoffs (transcripts and notes) older than the retention period."""
+    """Delete handoffs (transcripts, notes, callback contacts) closed longer ago than the
+    retention period, and those left open that long (a callback nobody made)."""
     limit = (at or utc_now()) - dt.timedelta(days=older_than_days)
     ids = db.scalars(
-        select(Handoff.id).where(Handoff.state == State.CLOSED.value, Handoff.closed_at < limit)
+        select(Handoff.id).where(
+            or_(
+                and_(Handoff.state == State.CLOSED.value, Handoff.closed_at < limit),
+                and_(Handoff.state != State.CLOSED.value, Handoff.opened_at < limit),
+            )
+        )
     ).all()
     if ids:
         db.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids)))

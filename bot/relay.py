@@ -182,7 +182,20 @@ class Relay:
                 events.append(console_event(current, "closed"))
                 return Intercepted([BotMessage(text("handoff_cancelled", lang))], lang)
             if in_callback:
-                return None  # the assistant answers meanwhile
+                contact = handoff.take_callback_contact(db, current, message)
+                if contact is None:
+                    return None  # the assistant answers meanwhile
+                handoff.add_message(db, current, "person", message)
+                events.append(console_event(current, "message"))
+                when = f" ({current.callback_when})" if current.callback_when else ""
+                return Intercepted(
+                    [
+                        self._notice(
+                            db, current, "handoff_callback_noted", contact=contact, when=when
+                        )
+                    ],
+                    lang,
+                )
             handoff.add_message(db, current, "person", message)
             events.append(console_event(current, "message"))
             if current.state == handoff.State.WAITING.value:
@@ -236,11 +249,15 @@ class Relay:
                 )
             if opened.state == handoff.State.CALLBACK.value:
                 when = hours.next_opening(at)
-                if when is None:
-                    return [self._notice(db, opened, "handoff_callback_later")]
-                return [
-                    self._notice(db, opened, "handoff_callback", when=format_moment(when, lang))
-                ]
+                notice = (
+                    self._notice(db, opened, "handoff_callback_later")
+                    if when is None
+                    else self._notice(
+                        db, opened, "handoff_callback", when=format_moment(when, lang)
+                    )
+                )
+                opened.asked_contact = True
+                return [notice, self._notice(db, opened, "handoff_callback_contact")]
             if opened.state == handoff.State.COUNSELLOR.value:
                 return [self._notice(db, opened, "handoff_claimed")]
             position = handoff.queue_position(db, opened)
@@ -398,12 +415,14 @@ class Relay:
         turned: list[int] = await self._run(self._turn_unclaimed, limit)
         for handoff_id in turned:
             await self.tell(handoff_id, "handoff_nobody_free")
+            await self.tell(handoff_id, "handoff_callback_contact")
         return turned
 
     def _turn_unclaimed(self, events: list[dict[str, Any]], limit: dt.timedelta) -> list[int]:
         with self._transaction() as db:
             turned = handoff.overdue(db, limit)
             for current in turned:
+                current.asked_contact = True
                 events.append(console_event(current, "callback"))
             return [current.id for current in turned]
 

@@ -281,6 +281,11 @@ class Handoff(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # How it ended: "handed_back", "closed", "cancelled" (by the person), "erased".
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # A callback: the person was just asked how to reach them; the phone or e-mail they gave
+    # for it (personal data, given for this callback only) and when suits them, in their words.
+    asked_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    callback_contact: Mapped[str | None] = mapped_column(String(200))
+    callback_when: Mapped[str | None] = mapped_column(String(200))
 
     counsellor: Mapped[Counsellor | None] = relationship()
     messages: Mapped[list[HandoffMessage]] = relationship(

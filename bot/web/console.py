@@ -71,6 +71,20 @@ class CsrfFailed(Exception):
     pass
 
 
+# The console shows personal data: no framing, no scripts or styles from elsewhere, no
+# referrer leaving with a handoff's address.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+
+
 def console_router(settings: Settings, relay: Relay) -> APIRouter:
     """The console's routes; the app adds the session middleware they rely on."""
     router = APIRouter(prefix="/console", include_in_schema=False)
@@ -201,6 +215,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                     "course": course.key if course else "",
                     "mine": item.counsellor_id == counsellor.id,
                     "waiting": _minutes_since(item.opened_at, at),
+                    "callback": _callback_of(item),
                 }
             )
         return rows
@@ -294,6 +309,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             "team": item.team,
             "mine": item.counsellor_id == counsellor.id,
             "opened": format_moment(as_utc(item.opened_at), lang),
+            "callback": _callback_of(item),
             "course": _course_facts(course, lang) if course else None,
             "canned": [
                 text(f"canned_{name}", item.language)
@@ -697,6 +713,17 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
         )
 
     return router
+
+
+def _callback_of(item: Handoff) -> str:
+    """How and when to call the person back, as they gave it; empty when they did not."""
+    if not item.callback_contact:
+        return ""
+    return (
+        f"{item.callback_contact} · {item.callback_when}"
+        if item.callback_when
+        else item.callback_contact
+    )
 
 
 def _me(counsellor: Counsellor) -> dict[str, str]:

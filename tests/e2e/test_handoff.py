@@ -147,6 +147,15 @@ def test_a_widget_conversation_is_taken_over_answered_and_handed_back(
 
     hand_back(console)
     expect(person.get_by_role("log")).to_contain_text(text("handoff_handed_back", "fr"))
+    # The console's other pages, for the record (tests/artifacts/).
+    console.get_by_role("link", name=text("console_registrations", "fr")).click()
+    expect(console.get_by_role("heading", name=text("console_registrations", "fr"))).to_be_visible()
+    console.screenshot(path=str(ARTIFACTS / "console-registrations.png"))
+    console.get_by_role("link", name=text("console_referrals", "fr")).click()
+    console.get_by_label(text("console_referral_label", "fr")).fill("Salon de l'emploi, Anderlecht")
+    console.get_by_role("button", name=text("console_referral_create", "fr")).click()
+    expect(console.get_by_role("img").first).to_be_visible()
+    console.screenshot(path=str(ARTIFACTS / "console-referral.png"), full_page=True)
     box = person.get_by_role("textbox")
     widget_ask(person, box, "et c'est où ?")
     with assistant.db() as db:

@@ -425,3 +425,11 @@ def test_only_admins_export_the_audit_trail(client, seeded):
     log_in(client, "dpo@example.org")
     export = client.get("/console/audit.csv")
     assert export.status_code == 200 and "at,counsellor,action,handoff,detail" in export.text
+
+
+def test_console_pages_cannot_be_framed_or_cached(client):
+    page = client.get("/console/login")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    assert "onclick" not in page.text and "<script>" not in page.text

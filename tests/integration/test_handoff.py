@@ -248,3 +248,13 @@ def test_passwords_are_hashed_and_repeated_failures_lock_the_account(db):
     assert refused.value.locked
     ana.locked_until = handoff.utc_now() - dt.timedelta(seconds=1)
     assert authenticate(db, "ana@actiris.example", "a long password 1").id == ana.id
+
+
+def test_purge_also_deletes_callbacks_left_open_past_retention(db):
+    stale = open_one(db, "web-stale", callback=True, at=handoff.utc_now() - dt.timedelta(days=120))
+    stale.callback_contact = "+32470123456"
+    fresh = open_one(db, "web-fresh", callback=True)
+    db.flush()
+    assert handoff.purge(db, 90) == 1
+    assert handoff.current_handoff(db, "web-stale") is None
+    assert handoff.current_handoff(db, "web-fresh").id == fresh.id

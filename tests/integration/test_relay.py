@@ -48,7 +48,8 @@ async def test_outside_office_hours_a_callback_is_left_and_the_assistant_keeps_a
         current = handoff.current_handoff(db, "web-" + "c" * 24)
     assert current.state == State.CALLBACK.value
     assert [m.text for m in messages] == [
-        text("handoff_callback", "nl", when="maandag 14 december 2026 om 09:00")
+        text("handoff_callback", "nl", when="maandag 14 december 2026 om 09:00"),
+        text("handoff_callback_contact", "nl"),
     ]
     # In a callback the engine answers: the relay lets the message through, "stop" included
     # (a form to leave); only the button ends the callback.
@@ -63,7 +64,10 @@ async def test_outside_office_hours_a_callback_is_left_and_the_assistant_keeps_a
 async def test_never_open_gives_a_callback_without_a_date(database_url, seeded, tmp_path):
     relay = relay_on(database_url, NEVER_OPEN, tmp_path)
     messages = await relay.open(PERSON, HandoffRequest(Reason.ASKED), "fr")
-    assert [m.text for m in messages] == [text("handoff_callback_later", "fr")]
+    assert [m.text for m in messages] == [
+        text("handoff_callback_later", "fr"),
+        text("handoff_callback_contact", "fr"),
+    ]
 
 
 async def test_asking_twice_does_not_queue_twice(database_url, seeded, tmp_path):
@@ -151,3 +155,33 @@ async def test_handoffs_unreadable_leave_the_assistant_answering(tmp_path):
 )
 def test_going_back_to_the_assistant_is_a_short_message_only(message, back):
     assert wants_the_assistant_back(message) is back
+
+
+async def test_a_callback_takes_a_phone_number_and_a_time_once(database_url, seeded, tmp_path):
+    relay = relay_on(database_url, NEVER_OPEN, tmp_path)
+    person = "web-" + "k" * 24
+    offered = await relay.open(person, HandoffRequest(Reason.ASKED), "fr")
+    assert [m.text for m in offered][-1] == text("handoff_callback_contact", "fr")
+    noted = await relay.intercept(person, "0470 12 34 56, plutôt mardi matin")
+    assert noted is not None
+    with seeded() as db:
+        current = handoff.current_handoff(db, person)
+        assert current.callback_contact == "+32470123456"
+        assert current.callback_when == "plutôt mardi matin"
+    assert noted.messages[0].text == text(
+        "handoff_callback_noted", "fr", contact="+32470123456", when=" (plutôt mardi matin)"
+    )
+    # Asked once: a contact written later is for the assistant (a form's question, say).
+    assert await relay.intercept(person, "mon e-mail c'est sam@example.org") is None
+
+
+async def test_a_callback_answered_with_a_question_leaves_it_to_the_assistant(
+    database_url, seeded, tmp_path
+):
+    relay = relay_on(database_url, NEVER_OPEN, tmp_path)
+    person = "web-" + "m" * 24
+    await relay.open(person, HandoffRequest(Reason.ASKED), "en")
+    assert await relay.intercept(person, "ok, and where is BeCode?") is None
+    assert await relay.intercept(person, "+32 470 12 34 56") is None
+    with seeded() as db:
+        assert handoff.current_handoff(db, person).callback_contact is None

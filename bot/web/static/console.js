@@ -9,6 +9,9 @@
       if (box && select.value) { box.value = select.value; box.focus(); }
     });
   });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
   var live = document.querySelectorAll("[data-live]");
   if (!live.length || !window.EventSource) return;
 

@@ -52,6 +52,9 @@ def upgrade() -> None:
         sa.Column("claimed_at", WHEN, nullable=True),
         sa.Column("closed_at", WHEN, nullable=True),
         sa.Column("outcome", sa.String(20), nullable=True),
+        sa.Column("asked_contact", sa.Boolean(), nullable=False, server_default="0"),
+        sa.Column("callback_contact", sa.String(200), nullable=True),
+        sa.Column("callback_when", sa.String(200), nullable=True),
     )
     op.create_index(
         "one_open_handoff_per_conversation",
