@@ -434,24 +434,26 @@ def reassign(db: Session, handoff_id: int, counsellor: Counsellor, team: str) ->
     return handoff
 
 
-def reply(db: Session, handoff_id: int, counsellor: Counsellor, text: str) -> HandoffMessage:
-    """A counsellor's message to the person, stored for delivery."""
+def _written(text: str) -> str:
+    """A counsellor's text, trimmed, neither empty nor too long."""
     text = text.strip()
     if not text:
-        raise HandoffError("the reply is empty")
+        raise HandoffError("the text is empty")
     if len(text) > MAX_REPLY_CHARACTERS:
-        raise TooLong(f"a reply is {MAX_REPLY_CHARACTERS} characters at most")
+        raise TooLong(f"a text is {MAX_REPLY_CHARACTERS} characters at most")
+    return text
+
+
+def reply(db: Session, handoff_id: int, counsellor: Counsellor, text: str) -> HandoffMessage:
+    """A counsellor's message to the person, stored for delivery."""
+    text = _written(text)
     handoff = _owned(db, handoff_id, counsellor)
     return add_message(db, handoff, "counsellor", text, counsellor=counsellor)
 
 
 def note(db: Session, handoff_id: int, counsellor: Counsellor, text: str) -> HandoffMessage:
     """An internal note, never shown to the person."""
-    text = text.strip()
-    if not text:
-        raise HandoffError("the note is empty")
-    if len(text) > MAX_REPLY_CHARACTERS:
-        raise TooLong(f"a note is {MAX_REPLY_CHARACTERS} characters at most")
+    text = _written(text)
     handoff = get_for(db, handoff_id, counsellor)
     return add_message(db, handoff, "note", text, counsellor=counsellor)
 

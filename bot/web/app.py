@@ -18,12 +18,11 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy import text as sql
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -42,7 +41,7 @@ from bot.office_hours import load_team_hours
 from bot.pipeline import conversation_history, converse
 from bot.relay import Relay
 from bot.settings import Settings
-from bot.web.console import SECURITY_HEADERS, console_router
+from bot.web.console import install_console
 
 logger = logging.getLogger(__name__)
 
@@ -160,14 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "demo.html", media_type="text/html; charset=utf-8")
 
-    app.include_router(console_router(settings, relay))
-
-    @app.middleware("http")
-    async def console_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        if request.url.path.startswith("/console"):
-            response.headers.update(SECURITY_HEADERS)
-        return response
+    install_console(app, settings, relay)
 
     if settings.telegram_token and settings.telegram_webhook_url:
         webhook_path = TelegramChannel.webhook_path_of(settings)

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -64,11 +64,19 @@ T = TypeVar("T")
 
 
 class NotLoggedIn(Exception):
-    pass
+    """No counsellor's session: pages send to the login, live parts answer 401."""
 
 
 class CsrfFailed(Exception):
-    pass
+    """A form without this session's token: refused (403)."""
+
+
+class Missing(Exception):
+    """What a page shows does not exist for this counsellor (404); `key` names its text."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
 
 
 # The console shows personal data: no framing, no scripts or styles from elsewhere, no
@@ -85,8 +93,13 @@ SECURITY_HEADERS = {
 }
 
 
-def console_router(settings: Settings, relay: Relay) -> APIRouter:
-    """The console's routes; the app adds the session middleware they rely on."""
+# Parts of pages fetched by the console's script, answered 401 rather than sent to the login.
+LIVE_PARTS = ("/console/queue", "/console/events")
+
+
+def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
+    """Add the console's routes, the answers to its refusals, and its security headers; the
+    app adds the session middleware they rely on."""
     router = APIRouter(prefix="/console", include_in_schema=False)
     templates = Jinja2Templates(directory=str(TEMPLATES))
 
@@ -157,12 +170,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
 
     @router.post("/login")
     async def login(request: Request) -> Response:
-        try:
-            form = await form_of(request)
-        except CsrfFailed:
-            return render(
-                request, "login.html", 403, error=text("console_expired", language_of(request))
-            )
+        form = await form_of(request)
         email, password = form.get("email", ""), form.get("password", "")
 
         def check(db: Session) -> tuple[int, str] | str:
@@ -186,10 +194,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        try:
-            await form_of(request)
-        except CsrfFailed:
-            return Response("the form expired: reload the page", status_code=403)
+        await form_of(request)
         request.session.clear()
         return RedirectResponse("/console/login", status_code=303)
 
@@ -232,10 +237,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 "rows": queue_rows(db, counsellor, language_of(request)),
             }
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
+        values = await run_db(load)
         return render(request, "queue.html", **values)
 
     @router.get("/queue")
@@ -244,10 +246,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             counsellor = counsellor_of(db, request)
             return {"rows": queue_rows(db, counsellor, language_of(request))}
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return Response(status_code=401)
+        values = await run_db(load)
         return render(request, "_queue.html", **values)
 
     # ------------------------------------------------------------------ one handoff
@@ -338,8 +337,6 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             item = await run_db(
                 lambda db: handoff_view(db, request, handoff_id, template == "handoff.html")
             )
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
         except handoff.HandoffError as exc:
             return render(request, "error.html", exc.status, message=explain(request, exc))
         values = await transcript(item, request.app.state.engine)
@@ -356,14 +353,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
     @router.post("/handoffs/{handoff_id}/{action}")
     async def act(request: Request, handoff_id: int, action: str) -> Response:
         """claim, release, reply, note, hand-back, close or reassign."""
-        try:
-            form = await form_of(request)
-        except CsrfFailed:
-            return render(
-                request, "error.html", 403, message=text("console_expired", language_of(request))
-            )
-        except handoff.TooLong as exc:
-            return render(request, "error.html", 413, message=explain(request, exc))
+        form = await form_of(request)
         changes: dict[str, Callable[[Session, Counsellor], Any]] = {
             "claim": lambda db, c: handoff.claim(db, handoff_id, c),
             "release": lambda db, c: handoff.release(db, handoff_id, c),
@@ -387,8 +377,6 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
 
         try:
             result, before, team = await run_db(apply)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
         except handoff.HandoffError as exc:
             if exc.status in (403, 404):
                 return render(request, "error.html", exc.status, message=explain(request, exc))
@@ -413,11 +401,11 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
         """What the assistant knows of a course, to answer from: sessions, place, conditions."""
         lang = language_of(request)
 
-        def load(db: Session) -> dict[str, Any] | None:
+        def load(db: Session) -> dict[str, Any]:
             counsellor = counsellor_of(db, request)
             course = get_course(db, course_key)
             if course is None:
-                return None
+                raise Missing("console_no_course")
             today = brussels_today()
             return {
                 "me": _me(counsellor),
@@ -429,12 +417,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 "sessions": [_session_facts(s, lang) for s in upcoming_sessions(course, today)],
             }
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
-        if values is None:
-            return render(request, "error.html", 404, message=text("console_no_course", lang))
+        values = await run_db(load)
         return render(request, "course.html", **values)
 
     # ------------------------------------------------------------------ registrations
@@ -477,10 +460,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 )
             return {"me": _me(counsellor), "rows": rows}
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
+        values = await run_db(load)
         return render(request, "registrations.html", **values)
 
     @router.get("/registrations.csv")
@@ -490,10 +470,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             handoff.audit(db, "registrations_exported", counsellor)
             return as_csv(export_rows(db, course_keys=team_courses(db, counsellor)))
 
-        try:
-            payload = await run_db(export)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
+        payload = await run_db(export)
         return Response(
             payload,
             media_type="text/csv; charset=utf-8",
@@ -504,12 +481,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
     async def decide(request: Request, reference: str) -> Response:
         """Accept or decline a registration that needed a check; the person is told."""
         lang = language_of(request)
-        try:
-            form = await form_of(request)
-        except CsrfFailed:
-            return render(request, "error.html", 403, message=text("console_expired", lang))
-        except handoff.TooLong as exc:
-            return render(request, "error.html", 413, message=explain(request, exc))
+        form = await form_of(request)
         accept = form.get("decision") == "accept"
         reason = form.get("reason", "").strip()[: handoff.MAX_REPLY_CHARACTERS]
         if not accept and not reason:
@@ -520,7 +492,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             found = registration_service.find(db, reference)
             allowed = team_courses(db, counsellor)
             if found is None or (allowed is not None and found.course_key not in allowed):
-                return "not_found"
+                raise Missing("console_no_registration")
             try:
                 registration_service.decide(db, reference, accept)
             except registration_service.NotToCheck:
@@ -541,12 +513,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 "partner": course.partner.name if course else "",
             }
 
-        try:
-            outcome = await run_db(apply)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
-        if outcome == "not_found":
-            return render(request, "error.html", 404, message=text("console_no_registration", lang))
+        outcome = await run_db(apply)
         if outcome == "not_to_check":
             return render(request, "error.html", 409, message=text("console_not_to_check", lang))
         assert isinstance(outcome, dict)
@@ -584,10 +551,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             handoff.audit(db, "audit_exported", counsellor)
             return as_csv(handoff.audit_rows(db), handoff.AUDIT_COLUMNS)
 
-        try:
-            payload = await run_db(export)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
+        payload = await run_db(export)
         if payload is None:
             message = text("console_admins_only", language_of(request))
             return render(request, "error.html", 403, message=message)
@@ -617,10 +581,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 "referrals": referrals.referrals_of(db, counsellor, username, page),
             }
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
+        values = await run_db(load)
         return render(request, "referrals.html", status, **values, **extra)
 
     @router.get("/referrals")
@@ -630,12 +591,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
     @router.post("/referrals")
     async def create_referral(request: Request) -> Response:
         lang = language_of(request)
-        try:
-            form = await form_of(request)
-        except CsrfFailed:
-            return render(request, "error.html", 403, message=text("console_expired", lang))
-        except handoff.TooLong as exc:
-            return render(request, "error.html", 413, message=explain(request, exc))
+        form = await form_of(request)
 
         def create(db: Session) -> str:
             counsellor = counsellor_of(db, request)
@@ -645,8 +601,6 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
 
         try:
             code = await run_db(create)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
         except referrals.ReferralInvalid:
             return await show_referrals(request, 422, error=text("console_referral_name", lang))
         return RedirectResponse(f"/console/referrals/{code}", status_code=303)
@@ -656,11 +610,11 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
         """A printable card: the QR codes and the links."""
         username, page = bot_username(request), page_url(request)
 
-        def load(db: Session) -> dict[str, Any] | None:
+        def load(db: Session) -> dict[str, Any]:
             counsellor = counsellor_of(db, request)
             found = referrals.find_referral(db, counsellor, code)
             if found is None:
-                return None
+                raise Missing("console_error_not_found")
             telegram = referrals.telegram_link(username, found.code)
             widget = referrals.widget_link(page, found.code)
             return {
@@ -672,13 +626,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
                 "widget_qr": referrals.qr_svg(widget),
             }
 
-        try:
-            values = await run_db(load)
-        except NotLoggedIn:
-            return RedirectResponse("/console/login", status_code=303)
-        if values is None:
-            message = text("console_error_not_found", language_of(request))
-            return render(request, "error.html", 404, message=message)
+        values = await run_db(load)
         return render(request, "referral.html", **values)
 
     # ------------------------------------------------------------------ live updates
@@ -689,10 +637,7 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             counsellor = counsellor_of(db, request)
             return counsellor.team, counsellor.role == "admin"
 
-        try:
-            team, admin = await run_db(who)
-        except NotLoggedIn:
-            return Response(status_code=401)
+        team, admin = await run_db(who)
 
         async def stream() -> AsyncIterator[str]:
             with relay.hub.subscribe(CONSOLE) as subscription:
@@ -712,7 +657,34 @@ def console_router(settings: Settings, relay: Relay) -> APIRouter:
             headers={"cache-control": "no-store", "x-accel-buffering": "no"},
         )
 
-    return router
+    app.include_router(router)
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, _: NotLoggedIn) -> Response:
+        path = request.url.path
+        if path in LIVE_PARTS or path.endswith("/transcript"):
+            return Response(status_code=401)
+        return RedirectResponse("/console/login", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
+        expired = text("console_expired", language_of(request))
+        return render(request, "error.html", 403, message=expired)
+
+    @app.exception_handler(handoff.TooLong)
+    async def too_long(request: Request, exc: handoff.TooLong) -> Response:
+        return render(request, "error.html", 413, message=explain(request, exc))
+
+    @app.exception_handler(Missing)
+    async def missing(request: Request, exc: Missing) -> Response:
+        return render(request, "error.html", 404, message=text(exc.key, language_of(request)))
+
+    @app.middleware("http")
+    async def console_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if request.url.path.startswith("/console"):
+            response.headers.update(SECURITY_HEADERS)
+        return response
 
 
 def _callback_of(item: Handoff) -> str:
