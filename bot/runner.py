@@ -75,6 +75,7 @@ def base_env(settings: Settings) -> dict[str, str]:
             "CONSOLE_SECRET": settings.console_secret,
             "CONSOLE_HTTPS": "true" if settings.console_https else "false",
             "COUNSELLOR_TELEGRAM_CHAT": settings.counsellor_telegram_chat,
+            "API_DOCS": "true" if settings.api_docs else "false",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -71,6 +71,8 @@ class Settings:
     # Telegram group chats told of new handoffs: one chat id for all teams, or team=chat pairs
     # ("actiris=-1001,becode=-1002"); empty: no notifications.
     counsellor_telegram_chat: str = ""
+    # The gateway's API documentation pages (/docs, /redoc, /openapi.json): off unless asked.
+    api_docs: bool = False
 
     @property
     def engine_url(self) -> str:
@@ -175,4 +177,5 @@ class Settings:
             console_secret=env.get("CONSOLE_SECRET", ""),
             console_https=env.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
             counsellor_telegram_chat=env.get("COUNSELLOR_TELEGRAM_CHAT", ""),
+            api_docs=env.get("API_DOCS", "").lower() in ("1", "true", "yes"),
         )

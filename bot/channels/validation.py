@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,20 @@ class MessageRequest:
     source: str | None = None
 
 
+async def read_body(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
+    """A request's body, refused (413) as soon as it passes `limit`: before reading anything
+    when its declared length says so, else at the chunk that crosses it."""
+    too_big = BadRequest(413, f"the request body is larger than {limit} bytes")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_big
+    body = bytearray()
+    async for chunk in chunks:
+        body += chunk
+        if len(body) > limit:
+            raise too_big
+    return bytes(body)
+
+
 def parse_json_object(body: bytes | str, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     raw = body.encode() if isinstance(body, str) else body
     if len(raw) > limit:
@@ -50,6 +65,11 @@ def parse_json_object(body: bytes | str, limit: int = MAX_BODY_BYTES) -> dict[st
         data: Any = json.loads(decoded)
     except json.JSONDecodeError as exc:
         raise BadRequest(400, f"the request body is not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise BadRequest(400, "the request body is nested too deeply") from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits.
+        raise BadRequest(400, "the request body holds a number too long to read") from None
     if not isinstance(data, dict):
         raise BadRequest(422, "the request body must be a JSON object")
     return data

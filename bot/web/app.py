@@ -18,20 +18,23 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy import text as sql
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.validation import (
+    MAX_BODY_BYTES,
     BadRequest,
     check_web_conversation,
     parse_json_object,
     parse_message_request,
+    read_body,
 )
 from bot.channels.web import serve_chat
 from bot.db import database_for
@@ -49,6 +52,10 @@ STATIC = Path(__file__).parent / "static"
 # Telegram's updates are small; anything bigger is not from Telegram.
 MAX_WEBHOOK_BYTES = 1_000_000
 TELEGRAM_SECRET_HEADER = "x-telegram-bot-api-secret-token"
+DEMO_PAGE_POLICY = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -88,7 +95,15 @@ def create_app(settings: Settings) -> FastAPI:
         await engine.aclose()
 
     relay = Relay(settings, Hub(), load_team_hours(settings.office_hours_file))
-    app = FastAPI(title="Brussels digital training guidance", lifespan=lifespan, docs_url=None)
+    # No API documentation pages unless asked for (API_DOCS=true): they map the attack surface.
+    docs = settings.api_docs
+    app = FastAPI(
+        title="Brussels digital training guidance",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.relay = relay
     # The console's session: a signed cookie, HttpOnly, sent by the browser to this site only.
     app.add_middleware(
@@ -112,7 +127,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/messages")
     async def post_message(request: Request) -> JSONResponse:
-        incoming = parse_message_request(await request.body())
+        body = await read_body(
+            request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
+        )
+        incoming = parse_message_request(body)
         reply = await converse(
             request.app.state.engine,
             settings,
@@ -161,6 +179,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     install_console(app, settings, relay)
 
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "strict-origin-when-cross-origin")
+        if request.url.path == "/":
+            # The demo page: its own script and the widget's (styles in its shadow root).
+            response.headers.setdefault("content-security-policy", DEMO_PAGE_POLICY)
+        return response
+
     if settings.telegram_token and settings.telegram_webhook_url:
         webhook_path = TelegramChannel.webhook_path_of(settings)
 
@@ -173,7 +201,10 @@ def create_app(settings: Settings) -> FastAPI:
                 given.encode(), channel.webhook_secret.encode()
             ):
                 return JSONResponse({"error": "forbidden"}, status_code=403)
-            data = parse_json_object(await request.body(), MAX_WEBHOOK_BYTES)
+            body = await read_body(
+                request.stream(), request.headers.get("content-length"), MAX_WEBHOOK_BYTES
+            )
+            data = parse_json_object(body, MAX_WEBHOOK_BYTES)
             if not await channel.feed_webhook(data):
                 raise BadRequest(422, "the body is not a Telegram update")
             return JSONResponse({"ok": True})

@@ -195,3 +195,60 @@ def test_a_telegram_bot_that_cannot_start_leaves_the_web_channels_running(tmp_pa
         assert health.status_code == 503
         assert health.json()["telegram"] == "down"
         assert client.get("/").status_code == 200
+
+
+DEEP = b'{"sender":"a","text":"hi","x":' + b"[" * 1000 + b"]" * 1000 + b"}"
+LONG_NUMBER = b'{"sender":"a","text":"hi","x":' + b"9" * 5000 + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(DEEP, "nested too deeply"), (LONG_NUMBER, "number too long")],
+)
+def test_small_bodies_that_once_gave_500_get_a_400_and_a_reason(client, body, reason, caplog):
+    assert len(body) < 6_000
+    response = post(client, body)
+    assert response.status_code == 400 and reason in response.json()["error"]
+    assert "Traceback" not in caplog.text
+    # The gateway keeps answering, and the websocket keeps its connection.
+    assert post(client, b'{"sender": "a"}').status_code == 422
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        socket.send_text(body.decode())
+        assert reason in socket.receive_json()["reason"]
+        socket.send_json({"type": "dance"})
+        assert "'type' must be" in socket.receive_json()["reason"]
+
+
+def test_a_body_too_big_is_refused_before_it_is_read_whole(client):
+    from bot.channels.validation import MAX_BODY_BYTES
+
+    declared = client.post(
+        "/api/messages",
+        content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert declared.status_code == 413
+
+    sent: list[int] = []
+
+    def chunks():
+        # No declared length: refused at the chunk that crosses the limit, not at the end.
+        for number in range(1_000):
+            sent.append(number)
+            yield b"x" * 10_000
+
+    streamed = client.post(
+        "/api/messages", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413 and "larger than" in streamed.json()["error"]
+
+
+def test_no_api_documentation_and_security_headers(client, tmp_path):
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert client.get(path).status_code == 404
+    page = client.get("/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert post(client, b"{}").headers["x-content-type-options"] == "nosniff"
+    with TestClient(create_app(settings_without_engine(tmp_path, api_docs=True))) as documented:
+        assert documented.get("/openapi.json").status_code == 200
