@@ -51,7 +51,14 @@ ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 def reset_form() -> list[EventType]:
     """Forget the form's answers (they are personal data) and its bookkeeping."""
     return [
-        SlotSet(name, None) for name in (*FORM_SLOTS, "prereg_blocked", "failed_slot", "failures")
+        SlotSet(name, None)
+        for name in (
+            *FORM_SLOTS,
+            "prereg_blocked",
+            "failed_slot",
+            "failures",
+            "summarized_session",
+        )
     ]
 
 

@@ -30,7 +30,7 @@ from actions.preregistration_form import (
     chosen_session,
     reset_form,
 )
-from bot.catalogue.queries import open_sessions, search_courses
+from bot.catalogue.queries import get_session, is_open, open_sessions, search_courses
 from bot.db.models import Course
 from bot.eligibility import Outcome, Verdict, evaluate
 from bot.i18n import format_date
@@ -115,12 +115,17 @@ class ActionRegistrationSummary(AssistantAction):
                 turn.reply.button("button_cancel", "stop"),
             ],
         )
-        turn.remember(pending="confirm")
+        turn.remember(pending="confirm", summarized_session=session.key)
         return []
 
 
 def verdict_for(tracker: Tracker, course: Course) -> Verdict:
     return evaluate(rules_of(course, "en"), answers_as_facts(tracker))
+
+
+def rules_failed(course: Course, tracker: Tracker, lang: str) -> list[Any]:
+    """The rules of `course` the form's answers do not meet, worded in `lang`."""
+    return evaluate(rules_of(course, lang), answers_as_facts(tracker)).failed
 
 
 class ActionConfirmRegistration(AssistantAction):
@@ -130,16 +135,31 @@ class ActionConfirmRegistration(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         tracker = turn.tracker
-        if not all(
-            tracker.get_slot(name) is not None for name in PERSONAL_SLOTS
-        ) or not tracker.get_slot("session"):
+        summarized = tracker.get_slot("summarized_session")
+        if not all(tracker.get_slot(name) is not None for name in PERSONAL_SLOTS) or not summarized:
             turn.reply.say("affirm")
             return []
-        session = chosen_session(turn)
-        if session is None:
+        if tracker.get_slot("session") != summarized:
+            # A payload changed the session after the summary: the person confirms what the
+            # summary showed, nothing else.
+            logger.warning("session changed after the summary: the summarized one is kept")
+        session = get_session(turn.db, summarized)
+        if session is None or not is_open(session, turn.today):
             say_other_sessions(turn, "session_gone")
             return reset_form()
         course, partner = session.course, session.course.partner
+        verdict = verdict_for(tracker, course)
+        if verdict.outcome is Outcome.NOT_ELIGIBLE:
+            # The rules are checked again at the moment of confirming, on the answers as they
+            # are now.
+            refusal = turn.reply.text(
+                "prereg_not_eligible",
+                title=course_title(course, turn.lang),
+                partner=partner.name,
+            )
+            reasons = bullets([r.reason for r in rules_failed(course, tracker, turn.lang)])
+            turn.reply.say_text(f"{refusal}\n{reasons}")
+            return reset_form()
         applicant = Applicant(
             first_name=tracker.get_slot("first_name"),
             contact=tracker.get_slot("contact"),
@@ -154,7 +174,7 @@ class ActionConfirmRegistration(AssistantAction):
                 turn.database,
                 session.key,
                 applicant,
-                needs_check=verdict_for(tracker, course).outcome is Outcome.UNSURE,
+                needs_check=verdict.outcome is Outcome.UNSURE,
                 secret=settings().contact_secret(),
             )
         except SessionGone:

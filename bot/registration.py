@@ -27,6 +27,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.catalogue.queries import brussels_today, is_open
 from bot.db import write_transaction
 from bot.db.models import Course, CourseSession, Registration, StatusChange
 
@@ -253,7 +254,8 @@ def register(
     course_session = db.scalars(
         select(CourseSession).where(CourseSession.key == session_key)
     ).first()
-    if course_session is None:
+    if course_session is None or not is_open(course_session, brussels_today()):
+        # Gone from the catalogue, started, or past its deadline since it was offered.
         raise SessionGone(session_key)
     key = contact_key(contact, secret)
     existing = _existing(db, course_session.id, key)

@@ -147,3 +147,21 @@ def test_personal_data_never_reaches_the_logs(assistant):
     logs = "".join(p.read_text(errors="replace") for p in assistant.stack.log_dir.glob("*.log"))
     for secret in ("quentin.private@example.org", "Quentin"):
         assert secret not in logs
+
+
+def test_a_typed_payload_cannot_swap_the_session_confirmed(assistant):
+    """The issue's finding: `/affirm{"session": <another key>}` at the summary confirmed a
+    session the person never saw, for another partner."""
+    sender = f"swap-{uuid.uuid4().hex[:8]}"
+    shown = first_open_session(assistant)
+    other = first_open_session(assistant, "molengeek-coding-school")
+    answers = ANSWERS["en"][:-1]
+    summary = sign_up(assistant, sender, "en", shown.key, answers)
+    assert "BeCode" in summary
+    final = assistant.ask_text(sender, f'/affirm{{"session":"{other.key}"}}')
+    reference = parse_reference(final)
+    assert reference, final
+    with assistant.db() as db:
+        row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
+    assert row.session_key == shown.key
+    assert "MolenGeek" not in final

@@ -73,9 +73,11 @@ def run(action, t):
 
 
 def filled(session_key, **changes):
+    """The form's answers as they stand at the summary, which showed `session_key`."""
     slots = {
         "session": session_key, "course": COURSE, "data_consent": True, "first_name": "Fatima",
         "contact": "+32470123456", "age": 22, "actiris_registered": "yes", "postcode": "1080",
+        "summarized_session": session_key,
     }  # fmt: skip
     slots.update(changes)
     return slots
@@ -408,3 +410,58 @@ def test_check_cancel_and_delete(db, session_key):
     with db() as s:
         row = s.scalars(select(Registration)).one()
         assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
+
+
+def test_a_payload_swapping_the_session_after_the_summary_confirms_the_summarized_one(
+    db, session_key, today
+):
+    with db() as s:
+        other = next(
+            x.key
+            for x in get_course(s, "molengeek-coding-school").sessions
+            if x.start_date > today and x.seats_left
+        )
+    # What `/affirm{"session": "<other>"}` typed at the summary leaves in the tracker.
+    swapped = filled(session_key, session=other)
+    _, texts, _ = run(
+        ActionConfirmRegistration(), tracker('/affirm{"session"}', intent="affirm", slots=swapped)
+    )
+    with db() as s:
+        saved = s.scalars(select(Registration.session_key)).all()
+    assert saved == [session_key]
+    assert "BeCode" in texts
+
+
+def test_confirming_without_a_summary_saves_nothing(db, session_key):
+    slots = filled(session_key, summarized_session=None)
+    messages, _, _ = run(ActionConfirmRegistration(), tracker("yes", intent="affirm", slots=slots))
+    with db() as s:
+        assert s.scalars(select(Registration)).all() == []
+    assert messages[0]["text"] == text("affirm", "en")
+
+
+def test_the_rules_are_checked_again_at_the_moment_of_confirming(db, session_key):
+    # The age changed after the summary (a payload, a correction read wrong): under the
+    # course's minimum, so nothing is saved.
+    with db() as s:
+        rules = {r.kind: r.value for r in get_course(s, COURSE).rules}
+    slots = filled(session_key, age=int(rules["min_age"]) - 2)
+    _, texts, _ = run(ActionConfirmRegistration(), tracker("yes", intent="affirm", slots=slots))
+    with db() as s:
+        assert s.scalars(select(Registration)).all() == []
+    assert text("prereg_not_eligible", "en", title="", partner="BeCode").split(" ")[0] in texts
+
+
+def test_a_session_started_since_it_was_offered_is_not_registered(db, session_key, today):
+    with db() as s, s.begin():
+        s.execute(
+            update(CourseSession)
+            .where(CourseSession.key == session_key)
+            .values(start_date=today, application_deadline=None)
+        )
+    _, texts, _ = run(
+        ActionConfirmRegistration(), tracker("yes", intent="affirm", slots=filled(session_key))
+    )
+    with db() as s:
+        assert s.scalars(select(Registration)).all() == []
+    assert text("session_gone", "en") in texts
