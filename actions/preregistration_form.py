@@ -202,6 +202,7 @@ class AskAction(AssistantAction):
             buttons=self.buttons(turn.reply),
             partner=partner,
             days=settings().purge_after_days,
+            conversation_days=settings().conversation_retention_days,
         )
         return []
 

@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 
@@ -16,13 +17,12 @@ from sqlalchemy import select
 
 from bot import handoff
 from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
-from bot.catalogue.queries import brussels_today
 from bot.counsellors import AccountInvalid, Role, add_counsellor
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.db.models import Counsellor
 from bot.registration import as_csv, export_rows, mask_contact
-from bot.registration import purge as erase_old
+from bot.retention import purge_all
 from bot.runner import Stack, with_token
 from bot.settings import Settings
 
@@ -105,17 +105,18 @@ def purge(
     older_than: int | None = typer.Option(
         None, "--older-than", min=0, help="days since the session ended (default: PURGE_AFTER_DAYS)"
     ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="say what would go, delete nothing"),
 ) -> None:
-    """Erase the personal data of registrations for sessions that ended long ago."""
+    """Erase what is past its retention: registrations' personal data, handoffs, conversations.
+
+    The gateway runs the same purge every day; this is for operators and cron-less checks."""
     settings = Settings.from_env()
-    days = settings.purge_after_days if older_than is None else older_than
-    with db_sessions(settings.database_url)() as db, db.begin():
-        erased = erase_old(db, days, brussels_today())
-        handoffs = handoff.purge(db, days)
+    if older_than is not None:
+        settings = replace(settings, purge_after_days=older_than)
+    report = purge_all(settings, dry_run=dry_run)
     typer.echo(
-        f"personal data erased from {erased} registration(s) of sessions ended over {days} days ago"
+        ("dry run, nothing deleted: " if dry_run else "") + report.summary(settings, dry_run)
     )
-    typer.echo(f"{handoffs} handoff(s) closed over {days} days ago deleted, with their messages")
 
 
 @counsellor_app.command("add")

@@ -54,6 +54,10 @@ class Settings:
     default_language: str = "fr"
     registration_secret: str = ""
     purge_after_days: int = 90
+    # A conversation nobody wrote in for this long is deleted from the engine's store.
+    conversation_retention_days: int = 30
+    # How often the gateway purges what is past its retention (and once at each start).
+    purge_every_hours: float = 24.0
     log_level: str = "INFO"
     model_dir: Path = field(default=PROJECT_ROOT / "models")
     var_dir: Path = field(default=PROJECT_ROOT / "var")
@@ -157,6 +161,10 @@ class Settings:
             default_language=language,
             registration_secret=env.get("REGISTRATION_SECRET", ""),
             purge_after_days=int(env.get("PURGE_AFTER_DAYS", defaults.purge_after_days)),
+            conversation_retention_days=int(
+                env.get("CONVERSATION_RETENTION_DAYS", defaults.conversation_retention_days)
+            ),
+            purge_every_hours=float(env.get("PURGE_EVERY_HOURS", defaults.purge_every_hours)),
             log_level=env.get("LOG_LEVEL", defaults.log_level),
             model_dir=_in_project(env.get("MODEL_DIR") or str(defaults.model_dir)),
             var_dir=_in_project(env.get("VAR_DIR") or str(defaults.var_dir)),

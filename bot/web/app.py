@@ -43,6 +43,7 @@ from bot.live import Hub
 from bot.office_hours import load_team_hours
 from bot.pipeline import conversation_history, converse
 from bot.relay import Relay
+from bot.retention import purge_regularly
 from bot.settings import Settings
 from bot.web.console import install_console
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.telegram = None
         watcher = asyncio.create_task(relay.watch_unclaimed())
+        purger = asyncio.create_task(purge_regularly(settings))
         if settings.telegram_token:
             channel = TelegramChannel(settings, engine, relay)
             try:
@@ -90,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
             logger.info("Telegram off: TELEGRAM_TOKEN is not set")
         yield
         watcher.cancel()
+        purger.cancel()
         if app.state.telegram is not None:
             await app.state.telegram.stop()
         await engine.aclose()

@@ -55,6 +55,7 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
     from bot.registration import Applicant, register_once
 
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
     with seeded() as session:
         course_session = session.scalars(select(Course)).first().sessions[0]
     applicant = Applicant("Zoë", "zoe@example.org", 20, "yes", "1060", "conv-1")
@@ -82,10 +83,14 @@ def test_export_and_purge(database_url, seeded, today, tmp_path, monkeypatch):
     )
     assert json.loads(other.output) == []
     # Nothing ended long enough ago: nothing is purged.
-    assert "from 0 registration" in runner.invoke(app, ["purge", "--older-than", "30"]).output
+    assert "0 registration(s)" in runner.invoke(app, ["purge", "--older-than", "30"]).output
     with seeded() as session, session.begin():
         session.execute(update(Registration).values(session_end=today - dt.timedelta(days=31)))
-    assert "from 1 registration" in runner.invoke(app, ["purge", "--older-than", "30"]).output
+    dry = runner.invoke(app, ["purge", "--older-than", "30", "--dry-run"]).output
+    assert "dry run, nothing deleted: 1 registration(s)" in dry and "would be erased" in dry
+    with seeded() as session:
+        assert session.scalars(select(Registration)).one().contact is not None
+    assert "1 registration(s)" in runner.invoke(app, ["purge", "--older-than", "30"]).output
     with seeded() as session:
         purged = session.scalars(select(Registration)).one()
         assert purged.contact is None and purged.erased_at is not None

@@ -18,6 +18,7 @@ def settings_without_engine(tmp_path, **extra) -> Settings:
         action_port=free_port(),
         engine_token="t",
         engine_timeout_seconds=2,
+        var_dir=tmp_path,
         **extra,
     )
 
