@@ -208,7 +208,8 @@ class ActionConfirmRegistration(AssistantAction):
                     "confirmed_needs_check",
                     buttons=[turn.reply.offer_counsellor(turn, "registration_check")],
                 )
-        logger.info("registration %s: %s", result.reference, result.status.value)
+        # The status only: a reference with a conversation in the logs points at a person.
+        logger.info("registration saved: %s", result.status.value)
         return [*reset_form(), SlotSet("session", None)]
 
 

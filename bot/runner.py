@@ -88,6 +88,12 @@ def base_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def third_party_log_level(level: str) -> str:
+    """The engine's and rasa-sdk's log level: never below INFO, as at DEBUG Rasa logs every
+    slot's value (names, contacts, ages). LOG_LEVEL=DEBUG still applies to our gateway."""
+    return "INFO" if level.upper() == "DEBUG" else level
+
+
 def engine_command(settings: Settings) -> list[str]:
     return [
         str(RASA), "run",
@@ -143,9 +149,10 @@ class Stack:
 
     def start(self) -> None:
         # The action server and gateway start in a second; the engine loads its model longer.
-        self.start_process("engine", engine_command(self.settings))
+        quieter = {"LOG_LEVEL": third_party_log_level(self.settings.log_level)}
+        self.start_process("engine", engine_command(self.settings), quieter)
         self.start_process(
-            "actions", action_server_command(self.settings), {"SANIC_HOST": "127.0.0.1"}
+            "actions", action_server_command(self.settings), {"SANIC_HOST": "127.0.0.1", **quieter}
         )
         self.start_process("gateway", gateway_command(self.settings))
 

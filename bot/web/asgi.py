@@ -15,8 +15,18 @@ def app_from_env() -> FastAPI:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # These libraries log request URLs (Telegram's carry the bot's token), API parameters and
-    # websocket frames, i.e. what people write: never below WARNING, whatever LOG_LEVEL says.
-    for chatty in ("httpx", "httpcore", "telegram", "websockets", "uvicorn.protocols"):
+    # These libraries log request URLs (Telegram's carry the bot's token), API parameters,
+    # websocket frames and SQL parameters, i.e. what people write: never below WARNING,
+    # whatever LOG_LEVEL says.
+    for chatty in (
+        "httpx",
+        "httpcore",
+        "telegram",
+        "websockets",
+        "uvicorn.protocols",
+        "sqlalchemy",
+        "python_multipart",
+        "multipart",
+    ):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     return create_app(settings)

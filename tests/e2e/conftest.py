@@ -118,6 +118,8 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
             telegram_api_url=fake.base_url,
             office_hours_file=ALWAYS_OPEN,
             counsellor_telegram_chat=f"becode={COUNSELLORS_CHAT}",
+            # DEBUG everywhere it is allowed: no log line of any process may hold personal data.
+            log_level="DEBUG",
         ) as running:
             yield Channels(running, fake)
     finally:
