@@ -283,6 +283,7 @@ def dialogue_catalogue() -> dict[str, Any]:
 
 async def converse_all(
     gateway_url: str,
+    api_key: str,
     set_name: str,
     catalogue: dict[str, Any],
     only: set[str] | None = None,
@@ -297,7 +298,8 @@ async def converse_all(
         if not only or c["id"] in only
     ]
     limit = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=60) as client:
+    headers = {"authorization": f"Bearer {api_key}"}
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60, headers=headers) as client:
 
         async def one(lang: str, conversation: dict[str, Any]) -> ConversationResult:
             async with limit:
@@ -316,7 +318,8 @@ async def evaluate(
         workdir = keep or Path(temporary)
         url = f"sqlite:///{workdir / 'eval.db'}"
         with seeded_stack(workdir, url, catalogue, log_level="WARNING") as stack:
-            return await converse_all(stack.gateway_url, set_name, catalogue, only)
+            api_key = stack.settings.effective_api_keys()[0]
+            return await converse_all(stack.gateway_url, api_key, set_name, catalogue, only)
 
 
 def markdown(set_name: str, summary: dict[str, Any], results: list[ConversationResult]) -> str:

@@ -41,6 +41,7 @@ from bot.db.migrate import upgrade
 from bot.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
 from bot.fakes.telegram_api import FakeTelegram
 from bot.i18n import text
+from bot.identity import token_for
 from bot.runner import (
     RASA,
     Stack,
@@ -222,7 +223,8 @@ async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]
     )  # fmt: skip
     stack = Stack(settings, workdir / "logs")
     unavailable = {text("unavailable", lang) for lang in ("fr", "nl", "en")}
-    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
+    headers = {"authorization": f"Bearer {settings.effective_api_keys()[0]}"}
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, headers=headers) as client:
 
         async def send(sender: str, message: str, lang: str | None) -> bool:
             body: dict[str, Any] = {"sender": sender, "text": message}
@@ -312,18 +314,10 @@ async def bench_widget(gateway_url: str) -> dict[str, float]:
 
     async def widget(index: int) -> None:
         nonlocal errors
-        rng = random.Random(index)
         for conversation in conversations_of(index, OUR_CONVERSATIONS):
             async with websockets.connect(socket_url, origin=gateway_url, max_size=2**20) as ws:
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "hello",
-                            "conversation_id": f"web-bench{index:04d}{rng.randrange(10**16):016d}",
-                            "lang": conversation[0][1],
-                        }
-                    )
-                )
+                # A new conversation each time: the gateway issues its id and token.
+                await ws.send(json.dumps({"type": "hello", "lang": conversation[0][1]}))
                 json.loads(await ws.recv())  # the (empty) history
                 for message, _ in conversation:
                     started = time.perf_counter()
@@ -486,7 +480,12 @@ async def bench_handoffs(workdir: Path) -> dict[str, dict[str, float]]:
                 nonlocal errors
                 handoff_id = handoff_ids[conversation]
                 async with websockets.connect(socket_url, origin=stack.gateway_url) as ws:
-                    await ws.send(json.dumps({"type": "hello", "conversation_id": conversation}))
+                    token = token_for(settings.conversation_key(), conversation)
+                    await ws.send(
+                        json.dumps(
+                            {"type": "hello", "conversation_id": conversation, "token": token}
+                        )
+                    )
                     json.loads(await ws.recv())  # the history
                     for round_number in range(HANDOFF_ROUNDS):
                         announced[handoff_id] = asyncio.Event()

@@ -259,6 +259,7 @@ def run() -> None:
         f"  engine        {settings.engine_url}   (loopback only, token-protected API)\n"
         f"  action server {settings.action_server_url}   (loopback only)\n\n"
         f"try:  curl -s {url}/api/messages -H 'content-type: application/json' "
+        f"-H 'authorization: Bearer {settings.effective_api_keys()[0]}' "
         f'-d \'{{"sender": "me", "text": "quelles formations en cybersécurité ?"}}\'\n'
         "Ctrl-C stops everything."
     )

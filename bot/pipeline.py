@@ -104,6 +104,12 @@ async def converse(
         if relay is not None:
             await relay.erase(conversation_id)
         logger.info("conversation %s erased (%d events)", conversation_tag(conversation_id), erased)
+    logger.debug(
+        "conversation %s: %d message(s) back, handoff %s",
+        conversation_tag(conversation_id),
+        len(messages),
+        "asked" if reply.handoff else "no",
+    )
     return AssistantReply(messages, reply.language)
 
 

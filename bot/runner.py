@@ -76,6 +76,8 @@ def base_env(settings: Settings) -> dict[str, str]:
             "CONSOLE_HTTPS": "true" if settings.console_https else "false",
             "COUNSELLOR_TELEGRAM_CHAT": settings.counsellor_telegram_chat,
             "API_DOCS": "true" if settings.api_docs else "false",
+            "API_KEYS": ",".join(settings.api_keys),
+            "CONVERSATION_SECRET": settings.conversation_secret,
             "PURGE_AFTER_DAYS": str(settings.purge_after_days),
             "CONVERSATION_RETENTION_DAYS": str(settings.conversation_retention_days),
             "PURGE_EVERY_HOURS": str(settings.purge_every_hours),

@@ -75,6 +75,11 @@ class Settings:
     # Telegram group chats told of new handoffs: one chat id for all teams, or team=chat pairs
     # ("actiris=-1001,becode=-1002"); empty: no notifications.
     counsellor_telegram_chat: str = ""
+    # Keys integrations show to call `POST /api/messages` with ids of their own (API_KEYS,
+    # comma-separated); empty: one made once and kept in var/api-key.
+    api_keys: tuple[str, ...] = ()
+    # Signs web conversations' tokens; empty: a key made once and kept in var/.
+    conversation_secret: str = ""
     # The gateway's API documentation pages (/docs, /redoc, /openapi.json): off unless asked.
     api_docs: bool = False
 
@@ -112,6 +117,15 @@ class Settings:
                 with suppress(ValueError):
                     return int(chat)
         return None
+
+    def conversation_key(self) -> str:
+        """The key that signs web conversations' tokens (bot/identity.py); every gateway of one
+        deployment needs the same."""
+        return self._kept_secret(self.conversation_secret, "conversation-secret")
+
+    def effective_api_keys(self) -> tuple[str, ...]:
+        """API_KEYS, else one key made once and kept in var/api-key (`guidance run` shows it)."""
+        return self.api_keys or (self._kept_secret("", "api-key"),)
 
     def contact_secret(self) -> str:
         """The key that hashes contacts: REGISTRATION_SECRET, else one made once and kept in var/.
@@ -186,4 +200,8 @@ class Settings:
             console_https=env.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
             counsellor_telegram_chat=env.get("COUNSELLOR_TELEGRAM_CHAT", ""),
             api_docs=env.get("API_DOCS", "").lower() in ("1", "true", "yes"),
+            api_keys=tuple(
+                key.strip() for key in env.get("API_KEYS", "").split(",") if key.strip()
+            ),
+            conversation_secret=env.get("CONVERSATION_SECRET", ""),
         )

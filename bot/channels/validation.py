@@ -16,7 +16,7 @@ MAX_TEXT_CHARS = 4_000
 # One websocket frame: a message of MAX_TEXT_CHARS characters in JSON, with room to spare.
 MAX_FRAME_BYTES = 16_384
 SENDER = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
-# The widget makes its conversation id itself, from the browser's random generator.
+# Web conversations: ids the gateway issues (bot/identity.py).
 WEB_CONVERSATION = re.compile(r"web-[A-Za-z0-9_-]{20,64}")
 # Telegram conversations are addressed by chat id, which anyone can guess: only the Telegram
 # channel may speak in them.
@@ -37,6 +37,8 @@ class MessageRequest:
     lang: str | None
     lang_hint: str | None
     source: str | None = None
+    # A web conversation's token (bot/identity.py); integrations show an API key instead.
+    token: str | None = None
 
 
 async def read_body(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
@@ -133,4 +135,5 @@ def parse_message_request(body: bytes) -> MessageRequest:
         lang=check_language(data.get("lang"), "lang"),
         lang_hint=check_language(data.get("lang_hint"), "lang_hint"),
         source=check_source(data.get("source")),
+        token=data.get("token") if isinstance(data.get("token"), str) else None,
     )

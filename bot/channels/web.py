@@ -1,9 +1,14 @@
 """The web widget's websocket: one connection per open widget, JSON frames both ways.
 
-From the page, first  {"type": "hello", "conversation_id": "web-…", "lang": "fr", "source": …}
-                      (source: optional, e.g. a counsellor's referral `ref-<code>`)
+From the page, first  {"type": "hello", "conversation_id": "web-…", "token": "…", "lang": "fr",
+                       "source": …}   (id and token: the conversation to go on with, as the
+                      server issued them; without them the server issues a new one; source:
+                      optional, e.g. a counsellor's referral `ref-<code>`)
 then                  {"type": "message", "text": "…"}  (a button sends its payload as text)
-To the page           {"type": "history", "conversation_id": …, "language": …, "messages": […]}
+To the page           {"type": "history", "conversation_id": …, "token": …, "language": …,
+                       "messages": […]}   (the token only when the conversation is new)
+                      {"type": "error", "reason": …, "code": "unknown_conversation"} (a hello
+                      with an id and no valid token: start a new conversation)
                       {"type": "typing"}, then {"type": "reply", "language": …, "messages": […]}
                       {"type": "reply", …} at any time too: a counsellor's message, pushed
                       {"type": "error", "reason": "…"}  (a frame it could not use; stays open)
@@ -33,6 +38,7 @@ from bot.channels.validation import (
 )
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.errors import describe_error
+from bot.identity import holds, new_web_conversation
 from bot.live import Subscription, conversation_topic
 from bot.pipeline import conversation_history, conversation_tag, converse
 from bot.relay import Relay
@@ -102,14 +108,14 @@ async def serve_chat(
                 data = parse_json_object(raw, MAX_FRAME_BYTES)
                 kind = data.get("type")
                 if kind == "hello":
-                    conversation_id = check_web_conversation(data.get("conversation_id"))
                     lang_hint = check_language(data.get("lang"), "lang")
                     source = check_source(data.get("source"))
+                    conversation_id, new_token = _conversation_of(data, settings)
                     _stop_forwarding(pushed, subscription)
                     # Subscribed before the history is read: nothing said meanwhile is missed.
                     subscription = relay.hub.subscribe(conversation_topic(conversation_id))
                     pushed = asyncio.create_task(_forward_pushed(websocket, subscription))
-                    await _send_history(websocket, engine, relay, conversation_id)
+                    await _send_history(websocket, engine, relay, conversation_id, new_token)
                 elif kind == "message":
                     if conversation_id is None:
                         raise BadRequest(409, "send a hello frame first")
@@ -133,6 +139,12 @@ async def serve_chat(
                     )
                 else:
                     raise BadRequest(422, "'type' must be hello or message")
+            except UnknownConversation as exc:
+                conversation_id = None
+                _stop_forwarding(pushed, subscription)
+                await websocket.send_json(
+                    {"type": "error", "reason": exc.reason, "code": "unknown_conversation"}
+                )
             except BadRequest as exc:
                 await websocket.send_json({"type": "error", "reason": exc.reason})
     except WebSocketDisconnect:
@@ -163,9 +175,36 @@ async def _forward_pushed(websocket: WebSocket, subscription: Subscription) -> N
                 return  # the page went away; the message stays in the history
 
 
+def _conversation_of(hello: dict[str, Any], settings: Settings) -> tuple[str, str | None]:
+    """The conversation a hello goes on with (and no new token), or a new one with its token."""
+    asked = hello.get("conversation_id")
+    if asked is None:
+        return new_web_conversation(settings.conversation_key())
+    conversation_id = check_web_conversation(asked)
+    if not holds(settings.conversation_key(), conversation_id, hello.get("token")):
+        raise UnknownConversation
+    return conversation_id, None
+
+
+class UnknownConversation(BadRequest):
+    """A hello for a conversation without its token: another browser's, or an old id."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "this conversation's token is missing or wrong: start a new one")
+
+
 async def _send_history(
-    websocket: WebSocket, engine: EngineClient, relay: Relay, conversation_id: str
+    websocket: WebSocket,
+    engine: EngineClient,
+    relay: Relay,
+    conversation_id: str,
+    new_token: str | None,
 ) -> None:
+    frame: dict[str, Any] = {"type": "history", "conversation_id": conversation_id}
+    if new_token is not None:
+        # A new conversation: nothing to read back, and the token the page must keep.
+        await websocket.send_json({**frame, "token": new_token, "language": None, "messages": []})
+        return
     try:
         history = await conversation_history(engine, relay, conversation_id)
         messages, language = [e.as_dict() for e in history.entries], history.language
@@ -173,14 +212,7 @@ async def _send_history(
         # The conversation is still there; the page shows what it has and can go on.
         logger.warning("history of %s: %s", conversation_tag(conversation_id), exc)
         messages, language = [], None
-    await websocket.send_json(
-        {
-            "type": "history",
-            "conversation_id": conversation_id,
-            "language": language,
-            "messages": messages,
-        }
-    )
+    await websocket.send_json({**frame, "language": language, "messages": messages})
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -39,6 +39,7 @@ from bot.channels.validation import (
 from bot.channels.web import serve_chat
 from bot.db import database_for
 from bot.engine_client import EngineClient, EngineUnavailable
+from bot.identity import WEB_PREFIX, holds, key_allowed, new_web_conversation
 from bot.live import Hub
 from bot.office_hours import load_team_hours
 from bot.pipeline import conversation_history, converse
@@ -121,7 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
         CORSMiddleware,
         allow_origins=list(settings.effective_allowed_origins),
         allow_methods=["GET", "POST"],
-        allow_headers=["content-type"],
+        allow_headers=["content-type", CONVERSATION_TOKEN_HEADER],
     )
 
     @app.exception_handler(BadRequest)
@@ -134,6 +135,9 @@ def create_app(settings: Settings) -> FastAPI:
             request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
         )
         incoming = parse_message_request(body)
+        check_speaker(
+            incoming.sender, incoming.token, request.headers.get("authorization"), settings
+        )
         reply = await converse(
             request.app.state.engine,
             settings,
@@ -148,10 +152,24 @@ def create_app(settings: Settings) -> FastAPI:
             {"messages": [m.as_dict() for m in reply.messages], "language": reply.language}
         )
 
+    @app.post("/api/conversations", status_code=201)
+    async def new_conversation() -> JSONResponse:
+        """A new web conversation for a widget that cannot use its websocket: its id and the
+        token that proves it is this browser's."""
+        conversation_id, token = new_web_conversation(settings.conversation_key())
+        return JSONResponse({"conversation_id": conversation_id, "token": token}, 201)
+
     @app.get("/api/conversations/{conversation_id}")
     async def get_conversation(conversation_id: str, request: Request) -> JSONResponse:
-        """A web conversation so far, for a widget that cannot use its websocket."""
+        """A web conversation so far, for the browser holding its token (a widget that cannot
+        use its websocket)."""
         check_web_conversation(conversation_id)
+        if not holds(
+            settings.conversation_key(),
+            conversation_id,
+            request.headers.get(CONVERSATION_TOKEN_HEADER),
+        ):
+            raise BadRequest(403, "this conversation's token is missing or wrong")
         try:
             history = await conversation_history(request.app.state.engine, relay, conversation_id)
         except EngineUnavailable:
@@ -244,6 +262,25 @@ async def _action_server_up(url: str) -> bool:
     except httpx.HTTPError:
         return False
     return response.status_code == 200
+
+
+CONVERSATION_TOKEN_HEADER = "x-conversation-token"
+
+
+def check_speaker(
+    conversation_id: str, token: str | None, authorization: str | None, settings: Settings
+) -> None:
+    """A web conversation is spoken in with its token; any other id needs an API key."""
+    if conversation_id.startswith(WEB_PREFIX):
+        if not holds(settings.conversation_key(), conversation_id, token):
+            raise BadRequest(403, "this conversation's token is missing or wrong")
+        return
+    if not key_allowed(settings.effective_api_keys(), authorization):
+        raise BadRequest(
+            401,
+            "conversations of your own need an API key (Authorization: Bearer …); "
+            "or start one with POST /api/conversations",
+        )
 
 
 def _database_up(url: str) -> bool:

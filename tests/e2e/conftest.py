@@ -22,6 +22,7 @@ from bot.catalogue.seed import shifted_seed
 from bot.db import database_for
 from bot.fakes.telegram_api import TOKEN, FakeTelegram
 from bot.runner import Stack, seeded_stack
+from bot.settings import Settings
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 # Counsellors who are always there: handoffs are live whatever the day and hour of the run.
@@ -43,16 +44,29 @@ class Assistant:
     def url(self) -> str:
         return self.stack.gateway_url
 
+    @property
+    def headers(self) -> dict[str, str]:
+        return api_headers(self.stack.settings)
+
     def ask(self, sender: str, text: str, lang: str | None = None) -> list[dict]:
+        """Ask as an integration does: a conversation id of its own, and the API key."""
         body = {"sender": sender, "text": text}
         if lang:
             body["lang"] = lang
-        response = httpx.post(f"{self.url}/api/messages", json=body, timeout=30)
+        response = httpx.post(
+            f"{self.url}/api/messages", json=body, headers=self.headers, timeout=30
+        )
         assert response.status_code == 200, response.text
         return response.json()["messages"]
 
     def ask_text(self, sender: str, text: str, lang: str | None = None) -> str:
         return "\n".join(m["text"] for m in self.ask(sender, text, lang))
+
+
+def api_headers(settings: Settings) -> dict[str, str]:
+    """What an integration sends to use conversation ids of its own: the API key (made in the
+    stack's var/ when none is configured, where the gateway reads it too)."""
+    return {"authorization": f"Bearer {settings.effective_api_keys()[0]}"}
 
 
 @contextmanager

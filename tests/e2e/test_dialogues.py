@@ -18,6 +18,7 @@ from bot.db import db_sessions
 from bot.db.models import Registration
 from bot.registration import parse_reference
 from bot.runner import Stack, seeded_stack
+from tests.e2e.conftest import api_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -83,7 +84,10 @@ def test_a_pre_registration_typed_from_start_to_reference(typed, lang):
     replies = []
     for text in TYPED[lang]:
         response = httpx.post(
-            f"{stack.gateway_url}/api/messages", json={"sender": sender, "text": text}, timeout=60
+            f"{stack.gateway_url}/api/messages",
+            json={"sender": sender, "text": text},
+            headers=api_headers(stack.settings),
+            timeout=60,
         )
         assert response.status_code == 200
         body = response.json()
@@ -101,7 +105,8 @@ def test_a_pre_registration_typed_from_start_to_reference(typed, lang):
 
 def test_held_out_conversations_reach_their_floors(typed):
     stack, catalogue = typed
-    summary, results = asyncio.run(converse_all(stack.gateway_url, "held-out", catalogue))
+    api_key = stack.settings.effective_api_keys()[0]
+    summary, results = asyncio.run(converse_all(stack.gateway_url, api_key, "held-out", catalogue))
     failed = [
         f"{r.id}: {next(t for t in r.turns if not t.ok).problems}"
         for r in results

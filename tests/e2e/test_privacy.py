@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_nothing_personal_in_any_log_at_debug(channels):
     assistant = channels.assistant
     assert assistant.stack.settings.log_level == "DEBUG"
-    sender = f"web-{uuid.uuid4().hex}"
+    sender = f"privacy-{uuid.uuid4().hex}"
     answers = ["yes", "Philomène", "philomene.secret@example.org", "23", "no", "1190", "yes"]
     final = sign_up(assistant, sender, "en", first_open_session(assistant).key, answers)
     reference = parse_reference(final)

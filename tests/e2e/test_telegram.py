@@ -40,6 +40,7 @@ def rest_answer(channels, question: str, lang: str) -> list[dict]:
     response = httpx.post(
         f"{channels.assistant.url}/api/messages",
         json={"sender": f"compare-{new_chat()}", "text": question, "lang": lang},
+        headers=channels.assistant.headers,
         timeout=30,
     )
     assert response.status_code == 200

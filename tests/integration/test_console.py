@@ -20,6 +20,7 @@ from bot.db import write_transaction
 from bot.db.models import AuditEvent, Course, CourseSession, HandoffMessage, Registration
 from bot.handoff import Reason, State
 from bot.i18n import format_date, text
+from bot.identity import token_for
 from bot.registration import Applicant, format_reference, register
 from bot.runner import free_port
 from bot.settings import Settings
@@ -105,8 +106,26 @@ def act(client: TestClient, handoff_id: int, action: str, **form: str):
     )
 
 
+def token_of(client: TestClient, conversation_id: str = PERSON) -> str:
+    """The conversation's token, as the gateway issued it to the person's browser."""
+    return token_for(client.app.state.relay.settings.conversation_key(), conversation_id)
+
+
+def hello(socket, client: TestClient, lang: str, conversation_id: str = PERSON) -> None:
+    socket.send_json(
+        {
+            "type": "hello",
+            "conversation_id": conversation_id,
+            "token": token_of(client, conversation_id),
+            "lang": lang,
+        }
+    )
+
+
 def say(client: TestClient, message: str) -> list[str]:
-    response = client.post("/api/messages", json={"sender": PERSON, "text": message})
+    response = client.post(
+        "/api/messages", json={"sender": PERSON, "text": message, "token": token_of(client)}
+    )
     assert response.status_code == 200
     return [m["text"] for m in response.json()["messages"]]
 
@@ -184,7 +203,7 @@ def test_the_counsellor_claims_replies_live_to_the_widget_and_hands_back(client,
     page = client.get(f"/console/handoffs/{handoff_id}")
     assert page.status_code == 200 and 'lang="nl"' in page.text
     with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
-        socket.send_json({"type": "hello", "conversation_id": PERSON, "lang": "nl"})
+        hello(socket, client, "nl")
         assert socket.receive_json()["type"] == "history"
         assert act(client, handoff_id, "claim").status_code == 303
         claimed = socket.receive_json()
@@ -265,7 +284,10 @@ def test_the_person_can_go_back_to_the_assistant(client, seeded):
     with seeded() as db:
         assert handoff.current_handoff(db, PERSON) is None
     # An old "back to the assistant" button gets a short answer, not the engine's confusion.
-    response = client.post("/api/messages", json={"sender": PERSON, "text": "/back_to_assistant"})
+    response = client.post(
+        "/api/messages",
+        json={"sender": PERSON, "text": "/back_to_assistant", "token": token_of(client)},
+    )
     assert response.status_code == 200
 
 
@@ -311,7 +333,7 @@ def test_a_partner_accepts_a_registration_to_check_and_the_person_is_told(client
     assert format_reference(reference) in page and format_reference(other) not in page
     assert decide_on(client, other, decision="accept").status_code == 404
     with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
-        socket.send_json({"type": "hello", "conversation_id": PERSON, "lang": "fr"})
+        hello(socket, client, "fr")
         assert socket.receive_json()["type"] == "history"
         assert decide_on(client, reference, decision="accept").status_code == 303
         told = socket.receive_json()["messages"][0]["text"]

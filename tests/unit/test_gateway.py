@@ -9,17 +9,23 @@ from bot.runner import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
 
+API_KEY = "an integration's key"
+KEYED = {"authorization": f"Bearer {API_KEY}"}
+
 
 def settings_without_engine(tmp_path, **extra) -> Settings:
     """Nothing listens on these ports: the engine and action server are down."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'g.db'}",
-        engine_port=free_port(),
-        action_port=free_port(),
-        engine_token="t",
-        engine_timeout_seconds=2,
-        var_dir=tmp_path,
-        **extra,
+        **{
+            "database_url": f"sqlite:///{tmp_path / 'g.db'}",
+            "engine_port": free_port(),
+            "action_port": free_port(),
+            "engine_token": "t",
+            "engine_timeout_seconds": 2,
+            "var_dir": tmp_path,
+            "api_keys": (API_KEY,),
+            **extra,
+        }
     )
 
 
@@ -29,8 +35,10 @@ def client(tmp_path):
         yield test_client
 
 
-def post(client, body: bytes):
-    return client.post("/api/messages", content=body, headers={"content-type": "application/json"})
+def post(client, body: bytes, headers: dict[str, str] = KEYED):
+    return client.post(
+        "/api/messages", content=body, headers={"content-type": "application/json", **headers}
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,7 +90,7 @@ def test_engine_down_gives_a_polite_message_in_the_persons_language(
     body = {"sender": "person-1", "text": message}
     if lang:
         body["lang"] = lang
-    response = client.post("/api/messages", json=body)
+    response = client.post("/api/messages", json=body, headers=KEYED)
     assert response.status_code == 200
     assert response.json() == {
         "messages": [{"text": text("unavailable", expected_lang), "buttons": []}],
@@ -109,7 +117,11 @@ def test_only_web_conversations_can_be_read_back(client, conversation_id):
 
 
 def test_reading_a_conversation_while_the_engine_is_down_says_so(client):
-    response = client.get("/api/conversations/web-" + "a" * 24)
+    started = client.post("/api/conversations").json()
+    response = client.get(
+        f"/api/conversations/{started['conversation_id']}",
+        headers={"x-conversation-token": started["token"]},
+    )
     assert response.status_code == 503
     assert "unavailable" in response.json()["error"]
 
@@ -143,13 +155,18 @@ def test_the_websocket_answers_bad_frames_with_a_reason_and_stays_open(client):
         assert "not valid JSON" in socket.receive_json()["reason"]
         socket.send_json({"type": "message", "text": "hi"})
         assert socket.receive_json() == {"type": "error", "reason": "send a hello frame first"}
-        socket.send_json({"type": "hello", "conversation_id": "telegram-42"})
+        socket.send_json({"type": "hello", "conversation_id": "telegram-42", "token": "x"})
         assert "conversation id" in socket.receive_json()["reason"]
         socket.send_json({"type": "dance"})
         assert "'type' must be" in socket.receive_json()["reason"]
-        # The engine is down: an empty history, then a polite answer.
+        # A conversation id without its token: another browser's.
         socket.send_json({"type": "hello", "conversation_id": "web-" + "b" * 24, "lang": "nl"})
-        assert socket.receive_json()["messages"] == []
+        assert socket.receive_json()["code"] == "unknown_conversation"
+        # A new conversation, issued by the server with its token.
+        socket.send_json({"type": "hello", "lang": "nl"})
+        history = socket.receive_json()
+        assert history["conversation_id"].startswith("web-") and history["token"]
+        assert history["messages"] == []
         socket.send_json({"type": "message", "text": "hoi"})
         assert socket.receive_json() == {"type": "typing"}
         reply = socket.receive_json()
@@ -253,3 +270,38 @@ def test_no_api_documentation_and_security_headers(client, tmp_path):
     assert post(client, b"{}").headers["x-content-type-options"] == "nosniff"
     with TestClient(create_app(settings_without_engine(tmp_path, api_docs=True))) as documented:
         assert documented.get("/openapi.json").status_code == 200
+
+
+def test_web_conversations_belong_to_the_browser_holding_their_token(client):
+    """The finding: two callers using the same id saw each other's conversation."""
+    started = client.post("/api/conversations")
+    assert started.status_code == 201
+    mine, token = started.json()["conversation_id"], started.json()["token"]
+    assert mine != client.post("/api/conversations").json()["conversation_id"]
+    for headers in ({}, {"x-conversation-token": "guess"}):
+        refused = client.get(f"/api/conversations/{mine}", headers=headers)
+        assert refused.status_code == 403 and "token" in refused.json()["error"]
+    without = client.post("/api/messages", json={"sender": mine, "text": "hi"})
+    assert without.status_code == 403
+    wrong = client.post("/api/messages", json={"sender": mine, "text": "hi", "token": token + "x"})
+    assert wrong.status_code == 403
+    spoken = client.post("/api/messages", json={"sender": mine, "text": "hi", "token": token})
+    assert spoken.status_code == 200  # the engine is down: the polite notice
+    with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as socket:
+        socket.send_json({"type": "hello", "conversation_id": mine, "token": token})
+        assert socket.receive_json()["type"] == "history"
+
+
+def test_conversations_of_an_integrations_own_need_its_api_key(client):
+    body = {"sender": "me", "text": "hi"}
+    assert client.post("/api/messages", json=body).status_code == 401
+    bad = client.post("/api/messages", json=body, headers={"authorization": "Bearer nope"})
+    assert bad.status_code == 401 and "API key" in bad.json()["error"]
+    assert client.post("/api/messages", json=body, headers=KEYED).status_code == 200
+
+
+def test_without_api_keys_configured_one_is_made_once(tmp_path):
+    settings = settings_without_engine(tmp_path, api_keys=())
+    made = settings.effective_api_keys()
+    assert len(made) == 1 and len(made[0]) >= 32
+    assert settings_without_engine(tmp_path, api_keys=()).effective_api_keys() == made

@@ -3,8 +3,10 @@
  *   <script src="https://HOST/widget.js" data-lang="fr" defer></script>
  * It adds a launcher button and a chat panel inside a shadow root (the host page's styles and
  * scripts are left alone), talks to the gateway over a websocket (reconnecting with backoff, or
- * falling back to HTTP when websockets are blocked), and keeps the conversation id in the
- * browser's storage while the conversation itself is kept by the server.
+ * falling back to HTTP when websockets are blocked), and keeps the conversation's id and token
+ * (issued by the server: only this browser can speak in it) in the browser's storage while the
+ * conversation itself is kept by the server. After `data-forget-after` minutes without use
+ * (30 by default: a shared computer, a library) the next visitor starts a new conversation.
  * Messages are always rendered as text: only http(s) links become clickable.
  */
 (function () {
@@ -18,7 +20,7 @@
   var SOCKET_URL = ORIGIN.replace(/^http/, "ws") + "/ws";
   var STORAGE_KEY = "guidance-widget-conversation:" + ORIGIN;
   // A conversation left alone this long starts afresh (a shared computer, a library).
-  var FORGET_AFTER_MS = 7 * 24 * 3600 * 1000;
+  var FORGET_AFTER_MS = (Number(script.getAttribute("data-forget-after")) || 30) * 60 * 1000;
   var MAX_CHARS = 4000;
   var MAX_DELAY_MS = 30000;
   // Attempts that never opened before deciding websockets are blocked on this network.
@@ -98,24 +100,26 @@
     try { window.localStorage.setItem(key, value); } catch (e) { memoryStorage[key] = value; }
   }
 
-  function newConversationId() {
-    var bytes = new Uint8Array(18);
-    window.crypto.getRandomValues(bytes);
-    var text = "";
-    for (var i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-    return "web-" + btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
+  // The server issues a conversation's id and token; until then there is none.
   function startConversation() {
-    conversationId = newConversationId();
-    store(STORAGE_KEY, conversationId);
+    conversationId = null;
+    conversationToken = null;
+    store(STORAGE_KEY, "");
+    store(STORAGE_KEY + ":token", "");
+  }
+  function keepConversation(id, token) {
+    conversationId = id;
+    conversationToken = token;
+    store(STORAGE_KEY, id);
+    store(STORAGE_KEY + ":token", token);
     touch();
   }
   function touch() { store(STORAGE_KEY + ":at", String(Date.now())); }
 
   var conversationId = stored(STORAGE_KEY);
+  var conversationToken = stored(STORAGE_KEY + ":token");
   var lastUsed = Number(stored(STORAGE_KEY + ":at")) || 0;
-  if (!/^web-[A-Za-z0-9_-]{20,64}$/.test(conversationId || "") ||
+  if (!/^web-[A-Za-z0-9_-]{20,64}$/.test(conversationId || "") || !conversationToken ||
       Date.now() - lastUsed > FORGET_AFTER_MS) {
     startConversation();
   }
@@ -295,6 +299,7 @@
   launcher.addEventListener("click", function () { (panel.hidden ? open : close)(); });
   closeButton.addEventListener("click", close);
   restartButton.addEventListener("click", function () {
+    // "New conversation": this device forgets the old one (its id and token).
     startConversation();
     outbox = [];
     showHistory([]);
@@ -354,6 +359,7 @@
 
   function handleFrame(frame) {
     if (frame.type === "history") {
+      if (frame.token) keepConversation(frame.conversation_id, frame.token);
       ready = true;
       everReady = true;
       failedAttempts = 0;
@@ -367,6 +373,11 @@
       typing(false);
       if (frame.language) applyLanguage(frame.language);
       showMessages(frame.messages);
+    } else if (frame.type === "error" && frame.code === "unknown_conversation") {
+      // Not this browser's conversation (any more): start a new one.
+      startConversation();
+      showHistory([]);
+      if (socket && socket.readyState === 1) hello();
     } else if (frame.type === "error") {
       typing(false);
       setStatus(t("error"));
@@ -382,7 +393,8 @@
 
   function hello() {
     ready = false;
-    var frame = { type: "hello", conversation_id: conversationId, lang: hint };
+    var frame = { type: "hello", lang: hint };
+    if (conversationId) { frame.conversation_id = conversationId; frame.token = conversationToken; }
     if (source) frame.source = source;
     socket.send(JSON.stringify(frame));
   }
@@ -457,9 +469,24 @@
     }
   }
 
+  function httpConversation() {
+    if (conversationId) return Promise.resolve();
+    return fetch(ORIGIN + "/api/conversations", { method: "POST" })
+      .then(function (response) { if (!response.ok) throw new Error(); return response.json(); })
+      .then(function (data) { keepConversation(data.conversation_id, data.token); });
+  }
+
   function httpHistory() {
-    fetch(ORIGIN + "/api/conversations/" + encodeURIComponent(conversationId))
-      .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
+    httpConversation()
+      .then(function () {
+        return fetch(ORIGIN + "/api/conversations/" + encodeURIComponent(conversationId), {
+          headers: { "x-conversation-token": conversationToken },
+        });
+      })
+      .then(function (response) {
+        if (response.status === 403) { startConversation(); return { messages: [] }; }
+        return response.ok ? response.json() : { messages: [] };
+      })
       .catch(function () { return { messages: [] }; })
       .then(function (data) {
         handleFrame({ type: "history", language: data.language, messages: data.messages });
@@ -467,7 +494,11 @@
   }
 
   function httpSend(text) {
-    var body = { sender: conversationId, text: text };
+    return httpConversation().then(function () { return httpPost(text); });
+  }
+
+  function httpPost(text) {
+    var body = { sender: conversationId, token: conversationToken, text: text };
     if (hint) body.lang_hint = hint;
     if (source) body.source = source;
     return fetch(ORIGIN + "/api/messages", {
