@@ -11,7 +11,6 @@ from actions.common import (
     Turn,
     hand_over,
     payload,
-    settings,
 )
 from actions.context import course_title
 from actions.preregistration_form import reset_form
@@ -61,9 +60,7 @@ def found_by_reference(turn: Turn) -> Registration | None:
         return None
     for candidate in (rest, *rest.replace(",", " ").split()):
         if normalise_contact(candidate):
-            return find_by_reference_and_contact(
-                turn.db, reference, candidate, settings().contact_secret()
-            )
+            return find_by_reference_and_contact(turn.db, reference, candidate)
     return None
 
 

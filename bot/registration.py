@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.catalogue.queries import brussels_today, is_open
 from bot.db import write_transaction
 from bot.db.models import Course, CourseSession, Registration, StatusChange
+from bot.reading import plain
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a reference can be read out on the phone without doubt.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -132,6 +133,14 @@ def find_contact(text: str) -> str | None:
     return None
 
 
+def person_key(contact: str, first_name: str, secret: str) -> str:
+    """Who a registration is for, without storing it readable: a keyed hash of the normalised
+    contact and first name. A parent registering two children with one phone number makes two
+    people; the same person confirming twice, or writing "Zoé" then "zoe", stays one."""
+    name = " ".join(plain(first_name).split())
+    return contact_key(f"{contact}\n{name}", secret)
+
+
 def contact_key(contact: str, secret: str) -> str:
     """A keyed hash of a normalised contact, to recognise a person without reading the contact."""
     return hmac.new(secret.encode(), contact.encode(), hashlib.sha256).hexdigest()
@@ -226,7 +235,7 @@ def waitlist_position(db: Session, registration: Registration) -> int | None:
 def _existing(db: Session, session_id: int, key: str) -> Registration | None:
     return db.scalars(
         select(Registration).where(
-            Registration.session_id == session_id, Registration.contact_key == key
+            Registration.session_id == session_id, Registration.person_key == key
         )
     ).first()
 
@@ -257,7 +266,7 @@ def register(
     if course_session is None or not is_open(course_session, brussels_today()):
         # Gone from the catalogue, started, or past its deadline since it was offered.
         raise SessionGone(session_key)
-    key = contact_key(contact, secret)
+    key = person_key(contact, applicant.first_name, secret)
     existing = _existing(db, course_session.id, key)
     if existing is not None:
         return _result(db, existing, already=True)
@@ -275,7 +284,7 @@ def register(
         conversation_id=applicant.conversation_id,
         first_name=applicant.first_name,
         contact=contact,
-        contact_key=key,
+        person_key=key,
         age=applicant.age,
         actiris_registered=applicant.actiris_registered,
         postcode=applicant.postcode,
@@ -331,27 +340,29 @@ def of_conversation(db: Session, conversation_id: str) -> list[Registration]:
     )
 
 
-def find_by_reference_and_contact(
-    db: Session, reference: str, contact: str, secret: str
-) -> Registration | None:
+def find_by_reference_and_contact(db: Session, reference: str, contact: str) -> Registration | None:
     """A registration only for who knows both its reference and its contact."""
     registration = find(db, reference)
     normalised = normalise_contact(contact)
-    if registration is None or normalised is None or registration.contact_key is None:
+    if registration is None or normalised is None or registration.contact is None:
         return None
-    if not hmac.compare_digest(registration.contact_key, contact_key(normalised, secret)):
+    if not hmac.compare_digest(registration.contact.encode(), normalised.encode()):
         return None
     return registration
 
 
 def cancel(db: Session, reference: str) -> tuple[Registration, Registration | None]:
-    """Cancel a registration; a freed seat goes to the first person waiting (returned)."""
+    """Cancel a registration and erase its personal data (nobody needs them any more); a
+    freed seat goes to the first person waiting (returned)."""
     registration = find(db, reference)
     if registration is None:
         raise RegistrationNotFound(reference)
     if registration.status == Status.CANCELLED.value:
         return registration, None
-    return registration, _end(db, registration, Status.CANCELLED)
+    promoted = _end(db, registration, Status.CANCELLED)
+    erase(db, registration)
+    db.flush()
+    return registration, promoted
 
 
 def decide(db: Session, reference: str, accept: bool) -> tuple[Registration, Registration | None]:
@@ -374,7 +385,7 @@ def _end(db: Session, registration: Registration, status: Status) -> Registratio
     held_a_seat = registration.status in HOLDS_A_SEAT
     _record(registration, status, at)
     # An ended registration no longer blocks the same person from registering again.
-    registration.contact_key = None
+    registration.person_key = None
     promoted = None
     if held_a_seat and registration.session_id is not None:
         db.execute(
@@ -418,7 +429,7 @@ def erase(db: Session, registration: Registration, at: dt.datetime | None = None
     """Remove the personal data of a registration; status and dates stay for counting."""
     registration.first_name = None
     registration.contact = None
-    registration.contact_key = None
+    registration.person_key = None
     registration.age = None
     registration.postcode = None
     registration.actiris_registered = None

@@ -196,8 +196,9 @@ class Registration(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(128), index=True)
     first_name: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
-    # A keyed hash of the normalised contact: finds the same person again without reading it.
-    contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A keyed hash of the normalised contact and first name (bot.registration.person_key):
+    # finds the same person again without reading them. Its column kept its first name.
+    person_key: Mapped[str | None] = mapped_column("contact_key", String(64), index=True)
     age: Mapped[int | None] = mapped_column(Integer)
     actiris_registered: Mapped[str | None] = mapped_column(String(10))
     postcode: Mapped[str | None] = mapped_column(String(10))

@@ -127,12 +127,9 @@ def test_cancelling_a_waiting_registration_keeps_the_seats(database_url, small_s
 def test_lookup_needs_reference_and_contact(database_url, small_session, seeded):
     outcome = registered(database_url, small_session, person(1))
     with seeded() as db:
-        assert find_by_reference_and_contact(db, outcome.reference, "person1@example.org", SECRET)
-        assert (
-            find_by_reference_and_contact(db, outcome.reference, "person2@example.org", SECRET)
-            is None
-        )
-        assert find_by_reference_and_contact(db, "AAAAAA", "person1@example.org", SECRET) is None
+        assert find_by_reference_and_contact(db, outcome.reference, "person1@example.org")
+        assert find_by_reference_and_contact(db, outcome.reference, "person2@example.org") is None
+        assert find_by_reference_and_contact(db, "AAAAAA", "person1@example.org") is None
 
 
 def test_erasing_a_conversation_cancels_and_removes_personal_data(
@@ -148,7 +145,7 @@ def test_erasing_a_conversation_cancels_and_removes_personal_data(
         assert (
             erased.first_name,
             erased.contact,
-            erased.contact_key,
+            erased.person_key,
             erased.age,
             erased.postcode,
             erased.conversation_id,
@@ -221,3 +218,37 @@ def test_a_session_removed_from_the_catalogue_keeps_its_registrations(
     with seeded() as db:
         kept = find(db, outcome.reference)
         assert kept.session_id is None and kept.session_key == small_session
+
+
+def test_two_people_sharing_one_contact_get_a_registration_each(
+    database_url, small_session, seeded
+):
+    """The finding: a parent registering a second child with the same phone number got the
+    first child's reference, and the second child was never saved."""
+    first = Applicant("Nora", "0470 12 34 56", 17, "yes", "1080", "parent-1")
+    second = Applicant("Adam", "+32470123456", 19, "yes", "1080", "parent-1")
+    one, two = (
+        registered(database_url, small_session, first),
+        registered(database_url, small_session, second),
+    )
+    assert one.reference != two.reference and not two.already_registered
+    # The same person again, their name written otherwise: one registration still.
+    again = registered(
+        database_url, small_session, Applicant("nora ", "0470123456", 17, "yes", "1080", "x")
+    )
+    assert again.reference == one.reference and again.already_registered
+    with seeded() as db:
+        names = sorted(r.first_name for r in db.scalars(select(Registration)))
+    assert names == ["Adam", "Nora"]
+
+
+def test_cancelling_erases_the_personal_data(database_url, small_session, seeded):
+    outcome = registered(database_url, small_session, person(3))
+    with seeded() as db, db.begin():
+        cancel(db, outcome.reference)
+    with seeded() as db:
+        row = db.scalars(
+            select(Registration).where(Registration.reference == outcome.reference)
+        ).one()
+    assert row.status == "cancelled"
+    assert (row.first_name, row.contact, row.person_key, row.age, row.postcode) == (None,) * 5

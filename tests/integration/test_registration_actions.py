@@ -402,8 +402,12 @@ def test_check_cancel_and_delete(db, session_key):
         ActionCancelRegistration(), tracker(entities=[("reference", reference)], sender="p1")
     )
     assert cancelled == text("cancel_done", "en", reference=format_reference(reference))
+    with db() as s:
+        row = s.scalars(select(Registration)).one()
+        # Cancelled: its personal data are erased at once, nobody needs them any more.
+        assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
     messages, deleted, _ = run(ActionDeleteMyData(), tracker(sender="p1"))
-    assert deleted == text("delete_done", "en", count=1)
+    assert deleted == text("delete_done", "en", count=0)
     assert {"custom": {"erase_conversation": True}} in [
         {"custom": m.get("custom")} for m in messages if m.get("custom")
     ]
