@@ -21,10 +21,12 @@ from bot.reading import wants_to_sign_up
 from bot.registration import (
     Status,
     cancel,
+    erase,
     erase_conversation,
+    find,
     find_by_reference_and_contact,
+    find_contact,
     format_reference,
-    normalise_contact,
     of_conversation,
     parse_reference,
     split_reference,
@@ -58,10 +60,10 @@ def found_by_reference(turn: Turn) -> Registration | None:
     reference, rest = split_reference(turn.text)
     if reference is None:
         return None
-    for candidate in (rest, *rest.replace(",", " ").split()):
-        if normalise_contact(candidate):
-            return find_by_reference_and_contact(turn.db, reference, candidate)
-    return None
+    # The contact alone ("ACD-479 0470 12 34 56") or in a sentence ("delete my data ACD-479,
+    # my phone is 0470 12 34 56").
+    contact = find_contact(rest)
+    return find_by_reference_and_contact(turn.db, reference, contact) if contact else None
 
 
 class ActionCheckRegistration(AssistantAction):
@@ -128,9 +130,15 @@ class ActionCancelRegistration(AssistantAction):
 
 
 class ActionAskDeleteMyData(AssistantAction):
+    """Asks for a confirmation; a registration named by reference and contact (made in another
+    conversation) is remembered, to be erased too."""
+
     action_name = "action_ask_delete_my_data"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        named = found_by_reference(turn)
+        if named is not None:
+            turn.remember(erase_reference=named.reference)
         turn.reply.say(
             "delete_confirm",
             buttons=[
@@ -148,11 +156,22 @@ class ActionDeleteMyData(AssistantAction):
     action_name = "action_delete_my_data"
 
     def respond(self, turn: Turn) -> list[EventType]:
+        conversations = [turn.tracker.sender_id]
         with turn.write() as db:
             count = erase_conversation(db, turn.tracker.sender_id)
+            named = turn.slot("erase_reference")
+            other = find(db, named) if named else None
+            if other is not None and other.conversation_id:
+                # Named by reference and contact: its whole conversation goes too.
+                conversations.append(other.conversation_id)
+                count += erase_conversation(db, other.conversation_id)
+            elif other is not None and other.erased_at is None:
+                count += 1
+                erase(db, other)
         turn.reply.say("delete_done", count=count)
-        turn.reply.instructions.append(ERASE_CONVERSATION)
+        turn.reply.instructions.append({**ERASE_CONVERSATION, "conversations": conversations})
         return [
+            SlotSet("erase_reference", None),
             *reset_form(),
             *(SlotSet(name, None) for name in (*FACT_SLOTS, *CONTEXT_SLOTS)),
             SlotSet("session", None),
@@ -167,4 +186,4 @@ class ActionKeepMyData(AssistantAction):
 
     def respond(self, turn: Turn) -> list[EventType]:
         turn.reply.say("delete_kept")
-        return []
+        return [SlotSet("erase_reference", None)]

@@ -21,8 +21,14 @@ from bot.counsellors import AccountInvalid, Role, add_counsellor
 from bot.db import db_sessions
 from bot.db.migrate import upgrade
 from bot.db.models import Counsellor
-from bot.registration import as_csv, export_rows, mask_contact
-from bot.retention import purge_all
+from bot.registration import (
+    as_csv,
+    export_rows,
+    format_reference,
+    mask_contact,
+    parse_reference,
+)
+from bot.retention import erase_by_reference, purge_all
 from bot.runner import Stack, with_token
 from bot.settings import Settings
 
@@ -116,6 +122,29 @@ def purge(
     report = purge_all(settings, dry_run=dry_run)
     typer.echo(
         ("dry run, nothing deleted: " if dry_run else "") + report.summary(settings, dry_run)
+    )
+
+
+@app.command()
+def erase(
+    reference: str = typer.Option(..., "--reference", help="the registration's reference"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask for a confirmation"),
+) -> None:
+    """Erase a person's data on their request: the registration's personal data, the other
+    registrations and handoffs of its conversation, and the conversation itself."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        typer.echo(f"error: {reference!r} is not a reference like ACD-479", err=True)
+        raise typer.Exit(2)
+    if not yes and not typer.confirm(f"Erase everything of {format_reference(parsed)}?"):
+        raise typer.Exit(1)
+    done = erase_by_reference(Settings.from_env(), parsed)
+    if done is None:
+        typer.echo(f"error: no registration {format_reference(parsed)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"erased: {done.registrations} registration(s), {done.handoffs} handoff(s), "
+        f"{done.events} conversation event(s)"
     )
 
 

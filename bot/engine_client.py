@@ -50,6 +50,8 @@ class EngineReply:
     # Set by the "delete my data" action: the gateway erases the conversation from the
     # engine's tracker store once the engine has saved this turn.
     erase_conversation: bool = False
+    # Other conversations of the same person to erase with it (named by reference and contact).
+    also_erase: list[str] = field(default_factory=list)
     # The conversation's language after this turn, as the actions decided it.
     language: str | None = None
     # Set by the "talk to a counsellor" action: the gateway opens a handoff.
@@ -114,6 +116,9 @@ def parse_reply(raw: Any) -> EngineReply:
         if isinstance(item, dict) and isinstance(item.get("custom"), dict):
             custom = item["custom"]
             reply.erase_conversation |= custom.get("erase_conversation") is True
+            others = custom.get("conversations")
+            if isinstance(others, list):
+                reply.also_erase += [c for c in others if isinstance(c, str) and 0 < len(c) <= 128]
             if custom.get("language") in LANGUAGES:
                 reply.language = custom["language"]
             reply.handoff = reply.handoff or _handoff_request(custom.get("handoff"))

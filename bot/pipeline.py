@@ -98,12 +98,11 @@ async def converse(
                 *await relay.open(conversation_id, reply.handoff, language, source),
             ]
     if reply.erase_conversation:
-        erased = await asyncio.to_thread(
-            erase_tracker, settings.effective_tracker_url, conversation_id
-        )
-        if relay is not None:
-            await relay.erase(conversation_id)
-        logger.info("conversation %s erased (%d events)", conversation_tag(conversation_id), erased)
+        for erasing in dict.fromkeys([conversation_id, *reply.also_erase]):
+            erased = await asyncio.to_thread(erase_tracker, settings.effective_tracker_url, erasing)
+            if relay is not None:
+                await relay.erase(erasing)
+            logger.info("conversation %s erased (%d events)", conversation_tag(erasing), erased)
     logger.debug(
         "conversation %s: %d message(s) back, handoff %s",
         conversation_tag(conversation_id),

@@ -588,6 +588,17 @@ _SIGN_UP_SOMEONE = re.compile(
 )
 
 
+_ERASE_DATA = re.compile(
+    r"\b(?:delete|erase|remove|wipe|supprim\w*|effac\w*|verwijder\w*|wis|wissen)\b"
+    r".*\b(?:data|donnees|gegevens|info\w*|everything|tout|alles)\b"
+)
+
+
+def wants_data_erased(message: str) -> bool:
+    """ "Delete my data", "effacez mes données ACD-479 …", "verwijder al mijn gegevens"."""
+    return bool(_ERASE_DATA.search(plain(message)))
+
+
 def wants_to_sign_up(message: str) -> bool:
     """The message asks to be pre-registered ("inscris-moi pour celle de mars", "I'll take the
     June one", "schrijf me in", "can I sign her up?"), whatever else it says; "can I sign up?"

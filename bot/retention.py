@@ -20,7 +20,7 @@ from bot import handoff, registration
 from bot.catalogue.queries import brussels_today
 from bot.db import db_sessions, utc_now
 from bot.settings import Settings
-from bot.tracker_store import conversations_left_before, purge_conversations
+from bot.tracker_store import conversations_left_before, erase_tracker, purge_conversations
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,35 @@ def purge_all(settings: Settings, *, dry_run: bool = False) -> PurgeReport:
         return PurgeReport(registrations, handoffs, len(silent), 0)
     conversations, events = purge_conversations(settings.effective_tracker_url, cutoff)
     return PurgeReport(registrations, handoffs, conversations, events)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What erasing one person's registration (on their request, to a partner) removed."""
+
+    registrations: int
+    handoffs: int
+    events: int
+
+
+def erase_by_reference(settings: Settings, reference: str) -> Erasure | None:
+    """Erase the registration `reference` and everything of its conversation: the personal
+    data of its registrations (cancelled if still active), its handoffs, and the conversation
+    in the engine's store. None when no registration has that reference."""
+    with db_sessions(settings.database_url)() as db, db.begin():
+        found = registration.find(db, reference)
+        if found is None:
+            return None
+        conversation = found.conversation_id
+        if conversation is None:
+            if found.status != registration.Status.CANCELLED.value:
+                registration.cancel(db, reference)
+            registration.erase(db, found)
+            return Erasure(1, 0, 0)
+        registrations = registration.erase_conversation(db, conversation)
+        handoffs = handoff.erase_conversation(db, conversation)
+    events = erase_tracker(settings.effective_tracker_url, conversation)
+    return Erasure(registrations, handoffs, events)
 
 
 async def purge_regularly(settings: Settings) -> None:

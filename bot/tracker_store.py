@@ -13,8 +13,12 @@ from bot.db import database_for
 
 
 def erase_tracker(tracker_url: str, conversation_id: str) -> int:
-    """Delete a conversation's events from the engine's SQL tracker store (its `events` table)."""
-    with database_for(tracker_url).begin() as connection:
+    """Delete a conversation's events from the engine's SQL tracker store (its `events` table;
+    none yet when the engine never ran on this database)."""
+    database = database_for(tracker_url)
+    if not inspect(database).has_table("events"):
+        return 0
+    with database.begin() as connection:
         result = connection.execute(
             sql("DELETE FROM events WHERE sender_id = :conversation_id"),
             {"conversation_id": conversation_id},

@@ -165,3 +165,28 @@ def test_a_typed_payload_cannot_swap_the_session_confirmed(assistant):
         row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
     assert row.session_key == shown.key
     assert "MolenGeek" not in final
+
+
+def test_data_registered_elsewhere_is_erased_by_reference_and_contact(assistant):
+    """From another channel or a reset widget: the reference and the contact find it."""
+    before = f"old-{uuid.uuid4().hex[:8]}"
+    answers = ["yes", "Jonas", "jonas.other@example.org", "21", "yes", "1050", "yes"]
+    reference = parse_reference(
+        sign_up(assistant, before, "en", first_open_session(assistant).key, answers)
+    )
+    assert reference
+    now = f"new-{uuid.uuid4().hex[:8]}"
+    asked = assistant.ask_text(
+        now, f"delete my data please, {format_reference(reference)} jonas.other@example.org", "en"
+    )
+    assert asked == message("delete_confirm", "en")
+    assert assistant.ask_text(now, "yes") == message("delete_done", "en", count=1)
+    with assistant.db() as db:
+        row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
+    assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
+    tracker = database_for(assistant.stack.settings.effective_tracker_url)
+    with tracker.connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM events WHERE sender_id IN (:a, :b)"), {"a": before, "b": now}
+        ).scalar_one()
+    assert left == 0

@@ -136,3 +136,41 @@ def test_counsellor_accounts_and_the_audit_export(database_url, seeded, tmp_path
     assert lines[0] == "at,counsellor,action,handoff,detail"
     assert lines[2].split(",")[1:4] == ["ana@actiris.example", "viewed", str(opened.id)]
     assert runner.invoke(app, ["audit", "export", "--since", "yesterday"]).exit_code == 2
+
+
+def test_a_partner_erases_a_persons_data_by_reference(database_url, seeded, tmp_path, monkeypatch):
+    from bot.db import database_for
+    from bot.registration import Applicant, format_reference, register_once
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    with seeded() as session:
+        course_session = session.scalars(select(Course)).first().sessions[0]
+    outcome = register_once(
+        database_for(database_url),
+        course_session.key,
+        Applicant("Lou", "lou@example.org", 20, "yes", "1060", "conv-lou"),
+        needs_check=False,
+        secret="s",
+    )
+    with seeded() as db, db.begin():
+        opened, _ = handoff.open_handoff(
+            db,
+            conversation_id="conv-lou",
+            language="fr",
+            reason=handoff.Reason.ASKED,
+            team="actiris",
+        )
+        handoff.add_message(db, opened, "person", "c'est Lou, 0470 11 22 33")
+    shown = format_reference(outcome.reference)
+    assert runner.invoke(app, ["erase", "--reference", "nonsense"]).exit_code == 2
+    assert runner.invoke(app, ["erase", "--reference", "AAA-AAA", "--yes"]).exit_code == 1
+    kept = runner.invoke(app, ["erase", "--reference", shown], input="n\n")
+    assert kept.exit_code == 1
+    done = runner.invoke(app, ["erase", "--reference", shown, "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "erased: 1 registration(s), 1 handoff(s)" in done.output
+    with seeded() as db:
+        row = db.scalars(select(Registration)).one()
+        assert (row.first_name, row.contact, row.status) == (None, None, "cancelled")
+        assert handoff.messages_of(db, "conv-lou") == []

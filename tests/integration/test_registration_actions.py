@@ -12,7 +12,12 @@ from sqlalchemy import select, update
 
 import actions.common
 from actions.eligibility import ActionEligibility
-from actions.my_data import ActionCancelRegistration, ActionCheckRegistration, ActionDeleteMyData
+from actions.my_data import (
+    ActionAskDeleteMyData,
+    ActionCancelRegistration,
+    ActionCheckRegistration,
+    ActionDeleteMyData,
+)
 from actions.preregistration_form import (
     ActionAskSession,
     ActionStartPreregistration,
@@ -408,7 +413,7 @@ def test_check_cancel_and_delete(db, session_key):
         assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
     messages, deleted, _ = run(ActionDeleteMyData(), tracker(sender="p1"))
     assert deleted == text("delete_done", "en", count=0)
-    assert {"custom": {"erase_conversation": True}} in [
+    assert {"custom": {"erase_conversation": True, "conversations": ["p1"]}} in [
         {"custom": m.get("custom")} for m in messages if m.get("custom")
     ]
     with db() as s:
@@ -469,3 +474,31 @@ def test_a_session_started_since_it_was_offered_is_not_registered(db, session_ke
     with db() as s:
         assert s.scalars(select(Registration)).all() == []
     assert text("session_gone", "en") in texts
+
+
+def test_data_erased_from_another_conversation_with_reference_and_contact(db, session_key):
+    """The finding: after a widget reset or on another channel the person could not erase an
+    earlier registration. Named by reference and contact, it is erased, its conversation too."""
+    run(ActionConfirmRegistration(), tracker(slots=filled(session_key), sender="old-tab"))
+    with db() as s:
+        reference = s.scalars(select(Registration.reference)).one()
+    # A wrong contact names nothing.
+    _, _, events = run(
+        ActionAskDeleteMyData(),
+        tracker(f"delete my data {format_reference(reference)} 0499 00 00 00", sender="new-tab"),
+    )
+    assert SlotSet("erase_reference", reference) not in events
+    _, _, events = run(
+        ActionAskDeleteMyData(),
+        tracker(f"delete my data {format_reference(reference)} 0470 12 34 56", sender="new-tab"),
+    )
+    assert SlotSet("erase_reference", reference) in events
+    messages, deleted, _ = run(
+        ActionDeleteMyData(), tracker("yes", slots={"erase_reference": reference}, sender="new-tab")
+    )
+    assert deleted == text("delete_done", "en", count=1)
+    erase = next(m["custom"] for m in messages if m.get("custom", {}).get("erase_conversation"))
+    assert erase["conversations"] == ["new-tab", "old-tab"]
+    with db() as s:
+        row = s.scalars(select(Registration)).one()
+    assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)

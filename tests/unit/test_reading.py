@@ -9,6 +9,7 @@ from bot.reading import (
     read_first_name,
     read_postcode,
     read_yes_no_unknown,
+    wants_data_erased,
 )
 from bot.registration import mask_contact, normalise_contact, parse_reference
 from bot.settings import PROJECT_ROOT
@@ -145,3 +146,20 @@ def test_masking_hides_contacts():
 )
 def test_references_as_people_type_them(text, reference):
     assert parse_reference(text) == reference
+
+
+@pytest.mark.parametrize(
+    ("message", "erase"),
+    [
+        ("delete my data please, ACD-479 zoe@example.org", True),
+        ("supprime mes données", True),
+        ("effacez toutes mes informations", True),
+        ("verwijder al mijn gegevens", True),
+        ("wis mijn gegevens aub", True),
+        ("how is my data used?", False),
+        ("I want to delete my registration", False),
+        ("annule mon inscription", False),
+    ],
+)
+def test_a_request_to_erase_ones_data(message, erase):
+    assert wants_data_erased(message) is erase
