@@ -67,6 +67,12 @@ STARTER_TEMPLATE = (
     / "initial_project"
 )
 
+# The load comes from one address, far faster than people type: the rate limits, which would
+# refuse it, are measured by the tests, not here.
+UNLIMITED: dict[str, Any] = {
+    "rate_limit_client": "1000000/minute",
+    "rate_limit_conversation": "1000000/minute",
+}
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 Send = Callable[[str, str, "str | None"], Awaitable[bool]]
@@ -216,6 +222,7 @@ async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]
         action_port=free_port(), engine_token="bench", var_dir=workdir,
         model_dir=workdir / "models", log_level="WARNING",
         telegram_token=TELEGRAM_TOKEN, telegram_api_url=fake.base_url,
+        **UNLIMITED,
     )  # fmt: skip
     training = timed_training(
         PROJECT_ROOT, settings.model_dir, base_env(settings),
@@ -442,6 +449,7 @@ async def bench_handoffs(workdir: Path) -> dict[str, dict[str, float]]:
     settings = Settings(
         database_url=url, gateway_port=free_port(), engine_port=free_port(),
         action_port=free_port(), engine_token="bench", var_dir=workdir, log_level="WARNING",
+        **UNLIMITED,
     )  # fmt: skip
     stack = Stack(settings, workdir / "handoff-logs")
     stack.start_process("gateway", gateway_command(settings))

@@ -80,6 +80,14 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     # Signs web conversations' tokens; empty: a key made once and kept in var/.
     conversation_secret: str = ""
+    # Messages allowed per client address and per conversation, all channels together
+    # ("60/minute"), and where the counts live: empty for memory (one gateway), redis://… to
+    # share them between gateways. Behind a proxy, its addresses (TRUSTED_PROXIES) let the
+    # gateway read the client's address from X-Forwarded-For.
+    rate_limit_client: str = "60/minute"
+    rate_limit_conversation: str = "30/minute"
+    rate_limit_storage: str = ""
+    trusted_proxies: tuple[str, ...] = ()
     # The gateway's API documentation pages (/docs, /redoc, /openapi.json): off unless asked.
     api_docs: bool = False
 
@@ -204,4 +212,12 @@ class Settings:
                 key.strip() for key in env.get("API_KEYS", "").split(",") if key.strip()
             ),
             conversation_secret=env.get("CONVERSATION_SECRET", ""),
+            rate_limit_client=env.get("RATE_LIMIT_CLIENT") or defaults.rate_limit_client,
+            rate_limit_conversation=(
+                env.get("RATE_LIMIT_CONVERSATION") or defaults.rate_limit_conversation
+            ),
+            rate_limit_storage=env.get("RATE_LIMIT_STORAGE", ""),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )

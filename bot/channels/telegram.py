@@ -43,6 +43,7 @@ from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.pipeline import conversation_tag, converse
+from bot.rate_limits import RateLimits
 from bot.relay import Relay
 from bot.settings import Settings
 
@@ -169,10 +170,17 @@ def phone_rows(titles: list[str]) -> list[list[int]]:
 class TelegramChannel:
     """The bot: built from the settings, started and stopped with the gateway."""
 
-    def __init__(self, settings: Settings, engine: EngineClient, relay: Relay | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: EngineClient,
+        relay: Relay | None = None,
+        rate_limits: RateLimits | None = None,
+    ):
         self.settings = settings
         self.engine = engine
         self.relay = relay
+        self.rate_limits = rate_limits
         # Registered with the webhook at each start, so it never needs to be configured.
         self.webhook_secret = secrets.token_urlsafe(32)
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
@@ -327,6 +335,12 @@ class TelegramChannel:
         user = update.effective_user
         hint = telegram_language(user.language_code if user else None)
         conversation = conversation_id(chat.id)
+        if self.rate_limits is not None and await self.rate_limits.check(None, conversation):
+            # The chat is the conversation (its address is Telegram's servers).
+            await context.bot.send_message(
+                chat.id, text("slow_down", self._language(update, context))
+            )
+            return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
         async with lock:
             async with self._typing(context, chat.id):

@@ -41,6 +41,7 @@ from bot.errors import describe_error
 from bot.identity import holds, new_web_conversation
 from bot.live import Subscription, conversation_topic
 from bot.pipeline import conversation_history, conversation_tag, converse
+from bot.rate_limits import RateLimits, client_address
 from bot.relay import Relay
 from bot.settings import Settings
 
@@ -73,7 +74,11 @@ class TokenBucket:
 
 
 async def serve_chat(
-    websocket: WebSocket, engine: EngineClient, settings: Settings, relay: Relay
+    websocket: WebSocket,
+    engine: EngineClient,
+    settings: Settings,
+    relay: Relay,
+    rate_limits: RateLimits,
 ) -> None:
     """Serve one widget until it goes away or misbehaves."""
     if websocket.headers.get("origin") not in settings.effective_allowed_origins:
@@ -82,6 +87,11 @@ async def serve_chat(
         return
     await websocket.accept()
     bucket = TokenBucket(BURST, REFILL_PER_SECOND)
+    client = client_address(
+        websocket.client.host if websocket.client else None,
+        websocket.headers.get("x-forwarded-for"),
+        settings,
+    )
     conversation_id: str | None = None
     lang_hint: str | None = None
     source: str | None = None
@@ -120,6 +130,18 @@ async def serve_chat(
                     if conversation_id is None:
                         raise BadRequest(409, "send a hello frame first")
                     message = check_text(data.get("text"))
+                    refusal = await rate_limits.check(client, conversation_id)
+                    if refusal is not None:
+                        # Counted per address and conversation, across sockets and channels:
+                        # a new socket does not start afresh.
+                        await websocket.send_json(
+                            {
+                                "type": "error",
+                                "reason": f"too many messages: wait {refusal.retry_after} s",
+                                "retry_after": refusal.retry_after,
+                            }
+                        )
+                        continue
                     await websocket.send_json({"type": "typing"})
                     reply = await converse(
                         engine,

@@ -43,6 +43,7 @@ from bot.identity import WEB_PREFIX, holds, key_allowed, new_web_conversation
 from bot.live import Hub
 from bot.office_hours import load_team_hours
 from bot.pipeline import conversation_history, converse
+from bot.rate_limits import RateLimits, client_address
 from bot.relay import Relay
 from bot.retention import purge_regularly
 from bot.settings import Settings
@@ -73,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         watcher = asyncio.create_task(relay.watch_unclaimed())
         purger = asyncio.create_task(purge_regularly(settings))
         if settings.telegram_token:
-            channel = TelegramChannel(settings, engine, relay)
+            channel = TelegramChannel(settings, engine, relay, rate_limits)
             try:
                 await channel.start()
             except Exception as exc:
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
         await engine.aclose()
 
     relay = Relay(settings, Hub(), load_team_hours(settings.office_hours_file))
+    rate_limits = RateLimits(settings)
     # No API documentation pages unless asked for (API_DOCS=true): they map the attack surface.
     docs = settings.api_docs
     app = FastAPI(
@@ -135,9 +137,27 @@ def create_app(settings: Settings) -> FastAPI:
             request.stream(), request.headers.get("content-length"), MAX_BODY_BYTES
         )
         incoming = parse_message_request(body)
-        check_speaker(
+        keyed = check_speaker(
             incoming.sender, incoming.token, request.headers.get("authorization"), settings
         )
+        # A keyed integration is a server speaking for many people: its conversations are
+        # limited, not its address.
+        client = (
+            None
+            if keyed
+            else client_address(
+                request.client.host if request.client else None,
+                request.headers.get("x-forwarded-for"),
+                settings,
+            )
+        )
+        refusal = await rate_limits.check(client, incoming.sender)
+        if refusal is not None:
+            return JSONResponse(
+                {"error": f"too many messages: wait {refusal.retry_after} s"},
+                status_code=429,
+                headers={"retry-after": str(refusal.retry_after)},
+            )
         reply = await converse(
             request.app.state.engine,
             settings,
@@ -184,7 +204,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.websocket("/ws")
     async def chat_socket(websocket: WebSocket) -> None:
-        await serve_chat(websocket, websocket.app.state.engine, settings, relay)
+        await serve_chat(websocket, websocket.app.state.engine, settings, relay, rate_limits)
 
     @app.get("/widget.js")
     async def widget() -> FileResponse:
@@ -269,18 +289,20 @@ CONVERSATION_TOKEN_HEADER = "x-conversation-token"
 
 def check_speaker(
     conversation_id: str, token: str | None, authorization: str | None, settings: Settings
-) -> None:
-    """A web conversation is spoken in with its token; any other id needs an API key."""
+) -> bool:
+    """A web conversation is spoken in with its token; any other id needs an API key. Says
+    whether the caller showed a key."""
     if conversation_id.startswith(WEB_PREFIX):
         if not holds(settings.conversation_key(), conversation_id, token):
             raise BadRequest(403, "this conversation's token is missing or wrong")
-        return
+        return key_allowed(settings.effective_api_keys(), authorization)
     if not key_allowed(settings.effective_api_keys(), authorization):
         raise BadRequest(
             401,
             "conversations of your own need an API key (Authorization: Bearer …); "
             "or start one with POST /api/conversations",
         )
+    return True
 
 
 def _database_up(url: str) -> bool:

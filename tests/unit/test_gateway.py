@@ -305,3 +305,46 @@ def test_without_api_keys_configured_one_is_made_once(tmp_path):
     made = settings.effective_api_keys()
     assert len(made) == 1 and len(made[0]) >= 32
     assert settings_without_engine(tmp_path, api_keys=()).effective_api_keys() == made
+
+
+def test_a_burst_gets_429_with_retry_after_and_a_new_socket_does_not_reset_it(tmp_path):
+    """The findings: 100 concurrent POSTs from one client all answered; three sockets in a row
+    on one conversation got 27 replies in a second instead of 9."""
+    settings = settings_without_engine(
+        tmp_path, rate_limit_client="5/minute", rate_limit_conversation="3/minute"
+    )
+    with TestClient(create_app(settings)) as client:
+        started = client.post("/api/conversations").json()
+        mine = {"sender": started["conversation_id"], "token": started["token"], "text": "hi"}
+        codes = [client.post("/api/messages", json=mine).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        refused = client.post("/api/messages", json=mine)
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "too many messages" in refused.json()["error"]
+        # Other sockets on the same conversation: still refused, nothing reaches the engine.
+        for _ in range(2):
+            with client.websocket_connect("/ws", headers={"origin": "http://127.0.0.1:8000"}) as ws:
+                ws.send_json(
+                    {"type": "hello", "conversation_id": mine["sender"], "token": mine["token"]}
+                )
+                assert ws.receive_json()["type"] == "history"
+                ws.send_json({"type": "message", "text": "again"})
+                frame = ws.receive_json()
+                assert frame["type"] == "error" and frame["retry_after"] >= 1
+        # The address is limited too, whatever conversation: 5 a minute were spent above.
+        other = client.post("/api/conversations").json()
+        body = {"sender": other["conversation_id"], "token": other["token"], "text": "hi"}
+        assert client.post("/api/messages", json=body).status_code == 429
+        # A keyed integration speaks for many people: its address is not limited.
+        keyed = client.post("/api/messages", json={"sender": "crm-1", "text": "hi"}, headers=KEYED)
+        assert keyed.status_code == 200
+
+
+def test_the_client_address_comes_from_a_trusted_proxy_only():
+    from bot.rate_limits import client_address
+
+    behind = Settings(trusted_proxies=("10.0.0.2",))
+    assert client_address("10.0.0.2", "203.0.113.7, 198.51.100.9", behind) == "198.51.100.9"
+    # Anyone else's X-Forwarded-For is typed by the client: ignored.
+    assert client_address("203.0.113.50", "1.2.3.4", behind) == "203.0.113.50"
+    assert client_address("10.0.0.2", None, behind) == "10.0.0.2"

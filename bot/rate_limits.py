@@ -1,0 +1,75 @@
+"""How much one client address and one conversation may send, shared by every channel (REST,
+the widget's websocket, Telegram) and, with Redis (RATE_LIMIT_STORAGE=redis://…), by every
+gateway: reconnecting or switching channel does not reset the count.
+
+Moving windows from the `limits` library; in memory when no storage is configured (one
+gateway). A refusal says how long to wait, for `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Too many messages: wait this many seconds."""
+
+    retry_after: int
+
+
+class RateLimits:
+    """One per gateway process."""
+
+    def __init__(self, settings: Settings):
+        storage = storage_from_string(settings.rate_limit_storage or "memory://")
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._per_client: RateLimitItem = parse(settings.rate_limit_client)
+        self._per_conversation: RateLimitItem = parse(settings.rate_limit_conversation)
+
+    async def check(self, client: str | None, conversation: str | None) -> Refusal | None:
+        """`take` off the event loop: a shared store is a network round trip."""
+        return await asyncio.to_thread(self.take, client, conversation)
+
+    def take(self, client: str | None, conversation: str | None) -> Refusal | None:
+        """Count one message from `client` in `conversation`; a Refusal when either is over
+        its limit (the message must not reach the engine)."""
+        for item, key in (
+            (self._per_client, client),
+            (self._per_conversation, conversation),
+        ):
+            if key is None:
+                continue
+            try:
+                allowed = self._limiter.hit(item, "guidance", key)
+            except Exception as exc:
+                # The shared store is down: serve rather than refuse everybody.
+                logger.warning("rate limit store unreachable: %s", type(exc).__name__)
+                return None
+            if not allowed:
+                reset = self._limiter.get_window_stats(item, "guidance", key).reset_time
+                return Refusal(max(1, math.ceil(reset - time.time())))
+        return None
+
+
+def client_address(peer: str | None, forwarded_for: str | None, settings: Settings) -> str | None:
+    """The client's address: the peer's, or the last address a trusted proxy (TRUSTED_PROXIES)
+    added to X-Forwarded-For. Anyone else's X-Forwarded-For is ignored: it is typed by the
+    client."""
+    if peer in settings.trusted_proxies and forwarded_for:
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return peer
