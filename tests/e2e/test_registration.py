@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -158,12 +159,29 @@ def test_a_typed_payload_cannot_swap_the_session_confirmed(assistant):
     answers = ANSWERS["en"][:-1]
     summary = sign_up(assistant, sender, "en", shown.key, answers)
     assert "BeCode" in summary
-    final = assistant.ask_text(sender, f'/affirm{{"session":"{other.key}"}}')
+    # Every slot of the form tried at once through a typed payload.
+    tampered = {
+        "session": other.key,
+        "course": "molengeek-coding-school",
+        "first_name": "Mallory",
+        "contact": "mallory@example.org",
+        "age": "99",
+        "actiris_registered": "no",
+        "postcode": "9999",
+        "data_consent": "true",
+    }
+    final = assistant.ask_text(sender, "/affirm" + json.dumps(tampered))
     reference = parse_reference(final)
     assert reference, final
     with assistant.db() as db:
         row = db.scalars(select(Registration).where(Registration.reference == reference)).one()
     assert row.session_key == shown.key
+    assert (row.first_name, row.contact, row.age, row.postcode) == (
+        answers[1],
+        "+32486112233",
+        24,
+        "1210",
+    )
     assert "MolenGeek" not in final
 
 
