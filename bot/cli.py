@@ -16,6 +16,7 @@ import typer
 from sqlalchemy import select
 
 from bot import handoff
+from bot.backup import BackupNotPossible, backup, restore
 from bot.catalogue.importer import CatalogueInvalid, import_catalogue, load_file
 from bot.counsellors import AccountInvalid, Role, add_counsellor
 from bot.db import db_sessions
@@ -146,6 +147,35 @@ def erase(
         f"erased: {done.registrations} registration(s), {done.handoffs} handoff(s), "
         f"{done.events} conversation event(s)"
     )
+
+
+@app.command("backup")
+def backup_command(
+    folder: Path = typer.Argument(..., file_okay=False, help="folder to write the copies into"),
+) -> None:
+    """Copy the SQLite databases (application and conversations) while the assistant runs."""
+    try:
+        written = backup(Settings.from_env(), folder)
+    except BackupNotPossible as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("backed up: " + ", ".join(str(path) for path in written))
+
+
+@app.command("restore")
+def restore_command(
+    folder: Path = typer.Argument(..., exists=True, file_okay=False, help="a backup folder"),
+    yes: bool = typer.Option(False, "--yes", help="do not ask for a confirmation"),
+) -> None:
+    """Bring the SQLite databases back to a backup (what was written since is lost)."""
+    if not yes and not typer.confirm(f"Replace the databases with the backup in {folder}?"):
+        raise typer.Exit(1)
+    try:
+        restored = restore(Settings.from_env(), folder)
+    except BackupNotPossible as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("restored: " + ", ".join(str(path) for path in restored))
 
 
 @counsellor_app.command("add")

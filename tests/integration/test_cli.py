@@ -1,6 +1,6 @@
 """The `guidance` command as an operator uses it: migrate, import, re-import, refuse a bad file."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from typer.testing import CliRunner
 
 from bot import handoff
@@ -174,3 +174,38 @@ def test_a_partner_erases_a_persons_data_by_reference(database_url, seeded, tmp_
         row = db.scalars(select(Registration)).one()
         assert (row.first_name, row.contact, row.status) == (None, None, "cancelled")
         assert handoff.messages_of(db, "conv-lou") == []
+
+
+def test_backup_and_restore_of_the_sqlite_databases(tmp_path, monkeypatch, today):
+    from bot.catalogue.importer import import_catalogue, validate
+    from bot.catalogue.seed import shifted_seed
+    from bot.db import database_for, db_sessions
+    from bot.db.migrate import upgrade
+    from bot.registration import Applicant, register_once
+
+    url = f"sqlite:///{tmp_path / 'live' / 'guidance.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "live"))
+    upgrade(url)
+    with db_sessions(url)() as db, db.begin():
+        import_catalogue(db, validate(shifted_seed(today)))
+        key = db.scalars(select(Course)).first().sessions[-1].key
+    kept = register_once(
+        database_for(url), key, Applicant("Ines", "ines@example.org", 20, "yes", "1000", "c-1"),
+        needs_check=False, secret="s",
+    )  # fmt: skip
+    copies = tmp_path / "backup"
+    made = runner.invoke(app, ["backup", str(copies)])
+    assert made.exit_code == 0, made.output
+    assert (copies / "guidance.db").exists()
+    # After the backup: a registration lost by mistake, another one made.
+    with db_sessions(url)() as db, db.begin():
+        db.execute(delete(Registration))
+    assert runner.invoke(app, ["restore", str(copies)], input="n\n").exit_code == 1
+    back = runner.invoke(app, ["restore", str(copies), "--yes"])
+    assert back.exit_code == 0, back.output
+    with db_sessions(url)() as db:
+        assert [r.reference for r in db.scalars(select(Registration))] == [kept.reference]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    refused = runner.invoke(app, ["backup", str(tmp_path / "pg")])
+    assert refused.exit_code == 2 and "pg_dump" in refused.output
