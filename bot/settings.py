@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from bot import LANGUAGES
@@ -37,6 +39,17 @@ def _sqlite_in_project(url: str) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
         return prefix + str(_in_project(url[len(prefix) :]))
     return url
+
+
+@lru_cache(maxsize=16)
+def _made_once(path: Path) -> str:
+    """A secret made the first time it is needed and kept in `path` (by any process: the one
+    that writes it first wins), read once per process; some are used on every message."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with suppress(FileExistsError), path.open("x", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
 
 
 @dataclass(frozen=True)
@@ -148,16 +161,7 @@ class Settings:
         return self._kept_secret(self.console_secret, "console-secret")
 
     def _kept_secret(self, configured: str, filename: str) -> str:
-        if configured:
-            return configured
-        path = self.var_dir / filename
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            import secrets
-
-            with suppress(FileExistsError), path.open("x", encoding="utf-8") as fh:
-                fh.write(secrets.token_hex(32))
-        return path.read_text(encoding="utf-8").strip()
+        return configured or _made_once(self.var_dir / filename)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
