@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.events import EventType
 
 from actions.common import AssistantAction, Reply, Turn, payload
 from actions.courses import ActionCourses
@@ -15,7 +15,7 @@ from actions.typed_answers import typed_answer
 from bot import LANGUAGES
 from bot.i18n import has_text
 from bot.language import requested_language
-from bot.reading import plain, wants_data_erased
+from bot.reading import plain
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -125,9 +125,6 @@ class ActionFallback(AssistantAction):
     action_name = "action_fallback"
 
     def respond(self, turn: Turn) -> list[EventType]:
-        if wants_data_erased(turn.text):
-            # A reference and a contact in the request can throw the classifier off.
-            return [FollowupAction("action_ask_delete_my_data")]
         answered = typed_answer(turn)
         if answered is not None:
             return answered

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,7 +27,7 @@ from bot.eligibility import PersonFacts
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.language import SWITCH_MARGIN, detect_language
-from bot.reading import Situation, read_situation, read_yes_no_unknown
+from bot.reading import Situation, read_situation, read_yes_no_unknown, wants_data_erased
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -275,6 +275,10 @@ class AssistantAction(Action):
     action_name = ""
     # The question intent this action answers, if it answers one about a course.
     intent = ""
+    # Whether a request to erase one's data ("supprime mes données ACD-479 …") is sent to the
+    # erasure's confirmation whatever the engine took it for: a reference and a contact in it
+    # can throw the classifier anywhere. Off for the erasure's own actions and the form's.
+    hears_erasure = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -324,6 +328,8 @@ class AssistantAction(Action):
                 if self.corrects_the_summary(turn, tracker.get_slot("pending")):
                     # "Mon âge c'est 19, pas 18" at the summary reads like a question.
                     events = hand_over(turn, "confirm")
+                elif self.hears_erasure and wants_data_erased(turn.text):
+                    events = [FollowupAction("action_ask_delete_my_data")]
                 else:
                     events = self.respond(turn)
                 events += [
@@ -364,6 +370,8 @@ class FormValidation(AssistantAction):
     common action base: each slot the engine filled this turn goes through `validate_<slot>`
     (given the turn and the value, returning the slots to set); a slot emptied on purpose (a
     new form, a change) is no answer and is not validated."""
+
+    hears_erasure = False
 
     form_slots: tuple[str, ...] = ()
 

@@ -134,6 +134,7 @@ class ActionAskDeleteMyData(AssistantAction):
     conversation) is remembered, to be erased too."""
 
     action_name = "action_ask_delete_my_data"
+    hears_erasure = False
 
     def respond(self, turn: Turn) -> list[EventType]:
         named = found_by_reference(turn)
@@ -154,6 +155,7 @@ class ActionDeleteMyData(AssistantAction):
     conversation from the engine's tracker store, once this turn is saved."""
 
     action_name = "action_delete_my_data"
+    hears_erasure = False
 
     def respond(self, turn: Turn) -> list[EventType]:
         conversations = [turn.tracker.sender_id]
@@ -183,6 +185,7 @@ class ActionDeleteMyData(AssistantAction):
 
 class ActionKeepMyData(AssistantAction):
     action_name = "action_keep_my_data"
+    hears_erasure = False
 
     def respond(self, turn: Turn) -> list[EventType]:
         turn.reply.say("delete_kept")

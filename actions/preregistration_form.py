@@ -178,6 +178,7 @@ def say_which_session(turn: Turn) -> None:
 
 class ActionAskSession(AssistantAction):
     action_name = "action_ask_session"
+    hears_erasure = False  # the form's own questions: the form decides
 
     def respond(self, turn: Turn) -> list[EventType]:
         say_which_session(turn)
@@ -187,6 +188,8 @@ class ActionAskSession(AssistantAction):
 class AskAction(AssistantAction):
     """Asks one question of the form, with buttons where the answer is one of a few. When the
     person told the answer earlier in the conversation, it asks whether that still holds."""
+
+    hears_erasure = False  # the form's own questions: the form decides
 
     slot = ""
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
@@ -502,3 +502,23 @@ def test_data_erased_from_another_conversation_with_reference_and_contact(db, se
     with db() as s:
         row = s.scalars(select(Registration)).one()
     assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        ActionCheckRegistration(),
+        ActionCancelRegistration(),
+        ActionEligibility(),
+        ActionAskSession(),
+    ],
+    ids=lambda a: a.name(),
+)
+def test_a_request_to_erase_reaches_the_confirmation_whatever_the_engine_read(db, action):
+    message = "delete my data please, ACD-479 jonas@example.org"
+    _, _, events = run(action, tracker(message))
+    if isinstance(action, ActionAskSession):
+        # The form's own question: the form decides, nothing is redirected.
+        assert FollowupAction("action_ask_delete_my_data") not in events
+    else:
+        assert FollowupAction("action_ask_delete_my_data") in events
