@@ -76,6 +76,15 @@ class HistoryEntry:
         }
 
 
+_BEFORE_ALL = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+def in_time_order(*groups: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Messages from several sources (the engine's, a handoff's) in the order they were said;
+    a stable sort, so each source keeps its own order."""
+    return sorted([entry for group in groups for entry in group], key=lambda e: e.at or _BEFORE_ALL)
+
+
 @dataclass
 class History:
     entries: list[HistoryEntry]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import LANGUAGES
+from bot import BRUSSELS, LANGUAGES
 from bot.catalogue import WEEKDAYS
 
 MESSAGES_FILE = Path(__file__).resolve().parent / "messages.yml"
@@ -48,6 +48,15 @@ def format_date(day: dt.date, lang: str) -> str:
     weekday = _WEEKDAYS[lang].split()[day.weekday()]
     month = _MONTHS[lang].split()[day.month - 1]
     return f"{weekday} {day.day} {month} {day.year}"
+
+
+def format_moment(moment: dt.datetime, lang: str) -> str:
+    """lundi 14 décembre 2026 à 9h00, maandag 14 december 2026 om 9:00, … at 09:00."""
+    local = moment.astimezone(BRUSSELS)
+    day = format_date(local.date(), lang)
+    if lang == "fr":
+        return f"{day} à {local.hour}h{local.minute:02d}"
+    return f"{day} {'om' if lang == 'nl' else 'at'} {local:%H:%M}"
 
 
 def month_name(month: int, lang: str) -> str:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 import yaml
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
+from bot import BRUSSELS
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # How far ahead to look for the next opening: past any holiday season.
 LOOK_AHEAD_DAYS = 31

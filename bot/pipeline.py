@@ -7,7 +7,6 @@ conversation logic.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -16,7 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import LANGUAGES
-from bot.engine_client import BotMessage, EngineClient, EngineUnavailable, History
+from bot.engine_client import (
+    BotMessage,
+    EngineClient,
+    EngineUnavailable,
+    History,
+    in_time_order,
+)
 from bot.i18n import text
 from bot.language import detect_language
 from bot.relay import Relay
@@ -123,7 +128,4 @@ async def conversation_history(
     extra = await relay.history(conversation_id)
     if not extra:
         return history
-    start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    # A stable sort: the engine's messages keep their order among themselves.
-    entries = sorted([*history.entries, *extra], key=lambda entry: entry.at or start)
-    return History(entries, history.language, history.slots)
+    return History(in_time_order(history.entries, extra), history.language, history.slots)

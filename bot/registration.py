@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot.catalogue.queries import brussels_today, is_open
-from bot.db import write_transaction
+from bot.db import utc_now, write_transaction
 from bot.db.models import Course, CourseSession, Registration, StatusChange
 from bot.reading import plain
 
@@ -82,10 +82,6 @@ class RegistrationResult:
     status: Status
     waitlist_position: int | None
     already_registered: bool
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 # --------------------------------------------------------------------------- contacts
@@ -271,7 +267,7 @@ def register(
     if existing is not None:
         return _result(db, existing, already=True)
 
-    at = now()
+    at = utc_now()
     seated = _take_seat(db, course_session.id)
     registration = Registration(
         reference=new_reference(),
@@ -374,14 +370,14 @@ def decide(db: Session, reference: str, accept: bool) -> tuple[Registration, Reg
     if registration.status != Status.NEEDS_CHECK.value:
         raise NotToCheck(reference)
     if accept:
-        _record(registration, Status.PRE_REGISTERED, now())
+        _record(registration, Status.PRE_REGISTERED, utc_now())
         db.flush()
         return registration, None
     return registration, _end(db, registration, Status.DECLINED)
 
 
 def _end(db: Session, registration: Registration, status: Status) -> Registration | None:
-    at = now()
+    at = utc_now()
     held_a_seat = registration.status in HOLDS_A_SEAT
     _record(registration, status, at)
     # An ended registration no longer blocks the same person from registering again.
@@ -434,7 +430,7 @@ def erase(db: Session, registration: Registration, at: dt.datetime | None = None
     registration.postcode = None
     registration.actiris_registered = None
     registration.conversation_id = None
-    registration.erased_at = at or now()
+    registration.erased_at = at or utc_now()
 
 
 def erase_conversation(db: Session, conversation_id: str) -> int:
@@ -456,7 +452,7 @@ def purge(db: Session, older_than_days: int, today: dt.date) -> int:
             Registration.session_end < limit, Registration.erased_at.is_(None)
         )
     ).all()
-    at = now()
+    at = utc_now()
     for registration in registrations:
         erase(db, registration, at)
     db.flush()

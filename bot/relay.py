@@ -22,9 +22,9 @@ from bot import handoff
 from bot.db import as_utc, database_for, db_sessions, write_transaction
 from bot.db.models import Counsellor, Handoff, HandoffMessage
 from bot.engine_client import BotMessage, Button, HandoffRequest, HistoryEntry
-from bot.i18n import format_date, text
+from bot.i18n import format_moment, text
 from bot.live import CONSOLE, Hub, conversation_topic
-from bot.office_hours import BRUSSELS, TeamHours
+from bot.office_hours import TeamHours
 from bot.reading import plain
 from bot.settings import Settings
 
@@ -74,15 +74,6 @@ def console_event(current: Handoff, kind: str) -> dict[str, Any]:
 
 def minutes(delta: dt.timedelta) -> int:
     return max(1, round(delta.total_seconds() / 60))
-
-
-def format_moment(moment: dt.datetime, lang: str) -> str:
-    """lundi 14 décembre 2026 à 9h00, maandag 14 december 2026 om 9:00, … at 09:00."""
-    local = moment.astimezone(BRUSSELS)
-    day = format_date(local.date(), lang)
-    if lang == "fr":
-        return f"{day} à {local.hour}h{local.minute:02d}"
-    return f"{day} {'om' if lang == 'nl' else 'at'} {local:%H:%M}"
 
 
 class RelayUnavailable(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import LANGUAGES
+from bot import BRUSSELS, LANGUAGES
 from bot.catalogue import TOPICS
 from bot.catalogue.resolver import CatalogueIndex, CourseRef, NamedRef, SessionRef, titles_of
 from bot.db.models import (
@@ -106,9 +106,7 @@ def known_topics(db: Session) -> Sequence[str]:
 
 def brussels_today() -> dt.date:
     """Today's date in Brussels, whatever the server's time zone."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Europe/Brussels")).date()
+    return dt.datetime.now(BRUSSELS).date()
 
 
 def list_organisations(db: Session) -> list[Organisation]:

@@ -29,7 +29,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from bot import LANGUAGES, handoff, referrals
+from bot import BRUSSELS, LANGUAGES, handoff, referrals
 from bot import registration as registration_service
 from bot.catalogue.queries import (
     brussels_today,
@@ -39,14 +39,13 @@ from bot.catalogue.queries import (
     upcoming_sessions,
 )
 from bot.counsellors import LoginRefused, authenticate
-from bot.db import as_utc, database_for, write_transaction
+from bot.db import as_utc, database_for, db_sessions, write_transaction
 from bot.db.models import Counsellor, Course, CourseSession, Handoff, localized
-from bot.engine_client import EngineClient, EngineUnavailable, HistoryEntry
-from bot.i18n import format_date, format_days, format_hours, text
+from bot.engine_client import EngineClient, EngineUnavailable, HistoryEntry, in_time_order
+from bot.i18n import format_date, format_days, format_hours, format_moment, text
 from bot.live import CONSOLE
-from bot.office_hours import BRUSSELS
 from bot.registration import as_csv, export_rows, format_reference, of_conversation
-from bot.relay import Relay, format_moment
+from bot.relay import Relay
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -103,14 +102,19 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
     router = APIRouter(prefix="/console", include_in_schema=False)
     templates = Jinja2Templates(directory=str(TEMPLATES))
 
-    def run_db(work: Callable[[Session], T]) -> asyncio.Future[T]:
-        """`work(db)` in one write transaction, in a worker thread."""
+    async def run_db(work: Callable[[Session], T], *, write: bool = False) -> T:
+        """`work(db)` in a worker thread: a plain read, or one write transaction when it
+        changes something (SQLite's write lock is for the whole database, so pages that only
+        read, refreshed at every live event, must not take it)."""
 
-        def in_transaction() -> T:
-            with write_transaction(database_for(settings.database_url)) as db:
+        def in_session() -> T:
+            if write:
+                with write_transaction(database_for(settings.database_url)) as db:
+                    return work(db)
+            with db_sessions(settings.database_url)() as db:
                 return work(db)
 
-        return asyncio.ensure_future(asyncio.to_thread(in_transaction))
+        return await asyncio.to_thread(in_session)
 
     def language_of(request: Request) -> str:
         lang = request.session.get("lang")
@@ -180,7 +184,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
                 return "locked" if refused.locked else "wrong"
             return counsellor.id, counsellor.language
 
-        outcome = await run_db(check)
+        outcome = await run_db(check, write=True)
         if isinstance(outcome, str):
             logger.info("console login refused (%s)", outcome)
             status = 429 if outcome == "locked" else 401
@@ -260,8 +264,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             entries, slots = history.entries, history.slots
         except EngineUnavailable:
             item["engine_down"] = True
-        start = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-        lines = sorted([*entries, *item.pop("handoff_entries")], key=lambda e: e.at or start)
+        lines = in_time_order(entries, item.pop("handoff_entries"))
         consented = slots.get("data_consent") is True
         titles = item.pop("course_titles")
         return {
@@ -334,8 +337,10 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
         request: Request, handoff_id: int, template: str, status: int = 200, **extra: Any
     ) -> Response:
         try:
+            # The whole page records a view (audit); its live part only reads.
+            viewing = template == "handoff.html"
             item = await run_db(
-                lambda db: handoff_view(db, request, handoff_id, template == "handoff.html")
+                lambda db: handoff_view(db, request, handoff_id, viewing), write=viewing
             )
         except handoff.HandoffError as exc:
             return render(request, "error.html", exc.status, message=explain(request, exc))
@@ -376,7 +381,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             return result, before, current.team if current else ""
 
         try:
-            result, before, team = await run_db(apply)
+            result, before, team = await run_db(apply, write=True)
         except handoff.HandoffError as exc:
             if exc.status in (403, 404):
                 return render(request, "error.html", exc.status, message=explain(request, exc))
@@ -470,7 +475,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             handoff.audit(db, "registrations_exported", counsellor)
             return as_csv(export_rows(db, course_keys=team_courses(db, counsellor)))
 
-        payload = await run_db(export)
+        payload = await run_db(export, write=True)
         return Response(
             payload,
             media_type="text/csv; charset=utf-8",
@@ -513,7 +518,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
                 "partner": course.partner.name if course else "",
             }
 
-        outcome = await run_db(apply)
+        outcome = await run_db(apply, write=True)
         if outcome == "not_to_check":
             return render(request, "error.html", 409, message=text("console_not_to_check", lang))
         assert isinstance(outcome, dict)
@@ -551,7 +556,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             handoff.audit(db, "audit_exported", counsellor)
             return as_csv(handoff.audit_rows(db), handoff.AUDIT_COLUMNS)
 
-        payload = await run_db(export)
+        payload = await run_db(export, write=True)
         if payload is None:
             message = text("console_admins_only", language_of(request))
             return render(request, "error.html", 403, message=message)
@@ -600,7 +605,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             return created.code
 
         try:
-            code = await run_db(create)
+            code = await run_db(create, write=True)
         except referrals.ReferralInvalid:
             return await show_referrals(request, 422, error=text("console_referral_name", lang))
         return RedirectResponse(f"/console/referrals/{code}", status_code=303)

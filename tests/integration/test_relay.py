@@ -8,13 +8,13 @@ import datetime as dt
 
 import pytest
 
-from bot import handoff
+from bot import BRUSSELS, handoff
 from bot.counsellors import Role, add_counsellor
 from bot.engine_client import BotMessage, HandoffRequest
 from bot.handoff import Reason, State
 from bot.i18n import text
 from bot.live import Hub, conversation_topic
-from bot.office_hours import BRUSSELS, OfficeHours, TeamHours
+from bot.office_hours import OfficeHours, TeamHours
 from bot.relay import Relay, wants_the_assistant_back
 from bot.settings import Settings
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import yaml
 
+from bot import BRUSSELS
 from bot.office_hours import (
-    BRUSSELS,
     OfficeHoursInvalid,
     load_team_hours,
     parse_team_hours,
