@@ -12,6 +12,7 @@ from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 
+import httpx
 import typer
 from sqlalchemy import select
 
@@ -30,7 +31,14 @@ from bot.registration import (
     parse_reference,
 )
 from bot.retention import erase_by_reference, purge_all
-from bot.runner import Stack, with_token
+from bot.runner import (
+    Scale,
+    Stack,
+    part_answers,
+    replication_problem,
+    status_file,
+    with_token,
+)
 from bot.settings import Settings
 
 app = typer.Typer(
@@ -276,12 +284,25 @@ def catalogue_import(
 
 
 @app.command()
-def run() -> None:
-    """Start engine, action server and gateway; stop them all on Ctrl-C."""
+def run(
+    engines: int = typer.Option(1, min=1, max=16, help="engine replicas"),
+    action_servers: int = typer.Option(1, min=1, max=16, help="action servers"),
+    gateways: int = typer.Option(1, min=1, max=16, help="gateways (behind HAProxy when several)"),
+) -> None:
+    """Start engine, action server and gateway (or several of each, on PostgreSQL and Redis);
+    stop them all on Ctrl-C."""
     settings = with_token(Settings.from_env())
+    scale = Scale(engines, action_servers, gateways)
+    if scale.replicated and not settings.redis_url:
+        settings = replace(settings, redis_url=LOCAL_REDIS)
+        typer.echo(f"REDIS_URL is not set: using {LOCAL_REDIS}")
+    problem = replication_problem(settings) if scale.replicated else None
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    stack = Stack(settings, settings.var_dir / "logs")
+    stack = Stack(settings, settings.var_dir / "logs", scale)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -295,11 +316,11 @@ def run() -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    typer.echo(f"starting engine, action server and gateway (logs in {stack.log_dir}) …")
-    stack.start()
+    typer.echo(f"starting {describe(scale)} (logs in {stack.log_dir}) …")
     try:
+        stack.start()
         seconds = stack.wait_until_healthy()
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         stack.stop()
         raise typer.Exit(1) from None
@@ -315,20 +336,62 @@ def run() -> None:
         f'  web widget    {url}/   (demo page; embed: <script src="{url}/widget.js" defer>)\n'
         f"  telegram      {telegram}\n"
         f"  gateway       {url}   (POST {url}/api/messages, GET {url}/healthz)\n"
-        f"  engine        {settings.engine_url}   (loopback only, token-protected API)\n"
-        f"  action server {settings.action_server_url}   (loopback only)\n\n"
+        f"  engine        {' '.join(stack.urls_of('engine'))}   (loopback, token API)\n"
+        f"  action server {' '.join(stack.urls_of('actions'))}   (loopback only)\n"
+        "  status        guidance status\n\n"
         f"try:  curl -s {url}/api/messages -H 'content-type: application/json' "
         f"-H 'authorization: Bearer {settings.effective_api_keys()[0]}' "
         f'-d \'{{"sender": "me", "text": "quelles formations en cybersécurité ?"}}\'\n'
         "Ctrl-C stops everything."
     )
     while True:
-        for name, process in stack.processes.items():
-            if process.poll() is not None:
+        for name, process in list(stack.processes.items()):
+            if process.poll() is None:
+                continue
+            if not scale.replicated:
                 typer.echo(f"error: the {name} process stopped; see {stack.log_dir}", err=True)
                 stack.stop()
                 raise typer.Exit(1)
+            # Replicated: the others serve meanwhile, and this one comes back.
+            typer.echo(f"the {name} process stopped; starting it again", err=True)
+            stack.launch(name)
+            stack.write_status_file()
         time.sleep(1)
+
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def describe(scale: Scale) -> str:
+    if not scale.replicated:
+        return "engine, action server and gateway"
+    return (
+        f"{scale.engines} engine(s), {scale.action_servers} action server(s), "
+        f"{scale.gateways} gateway(s) behind HAProxy"
+    )
+
+
+@app.command()
+def status() -> None:
+    """Is each part of the running assistant answering? (Exit 1 when one is not.)"""
+    settings = Settings.from_env()
+    path = status_file(settings)
+    if not path.exists():
+        typer.echo("the assistant is not running here (no var/stack.json): guidance run")
+        raise typer.Exit(1)
+    running = json.loads(path.read_text(encoding="utf-8"))
+    down = 0
+    for part in running["parts"]:
+        ok = part_answers(part["health"])
+        down += not ok
+        state = "ok  " if ok else "DOWN"
+        typer.echo(f"  {part['name']:<12} {state}  {part['url']}  pid {part['pid']}")
+    try:
+        health = httpx.get(f"{running['public']}/healthz", timeout=5.0).json()
+    except (httpx.HTTPError, ValueError):
+        health = {"status": "unreachable"}
+    typer.echo(f"  {'public':<12} {health.get('status')}  {running['public']}/healthz")
+    raise typer.Exit(1 if down or health.get("status") != "ok" else 0)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,15 @@
-"""Client of the engine (Rasa) over HTTP: send a person's message, get the replies back."""
+"""Client of the engine (Rasa) over HTTP: send a person's message, get the replies back; with
+several engine replicas, each conversation goes to its own and fails over to the next."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hashlib
 import logging
+import time
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -177,16 +183,98 @@ def parse_history(tracker: Any) -> History:
     return History(entries, language if language in LANGUAGES else None, slots)
 
 
-class EngineClient:
-    """Talks to one engine; one instance per gateway process, sharing a connection pool."""
+# Failures after which the request surely did not change the conversation on that replica
+# (nothing listened, or the connection dropped with the process): the next replica may take it.
+_REPLICA_GONE = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+# A replica that failed is tried last for this long, so one conversation after another does not
+# wait for it to refuse.
+DOWN_SECONDS = 5.0
 
-    def __init__(self, base_url: str, token: str, timeout: float):
+
+def replica_order(conversation_id: str, urls: Sequence[str]) -> list[str]:
+    """The replicas in the order to try them for this conversation: highest random weight
+    (rendezvous hashing). Each conversation has its own first choice, always the same, and
+    removing a replica moves only the conversations it served."""
+
+    def weight(url: str) -> bytes:
+        return hashlib.blake2b(f"{url}\n{conversation_id}".encode(), digest_size=8).digest()
+
+    return sorted(urls, key=weight, reverse=True)
+
+
+class EngineClient:
+    """Talks to the engine replicas; one instance per gateway process.
+
+    Each conversation goes to its own replica (`replica_order`), so Rasa's lock on it is rarely
+    contended and that replica's caches stay warm; when that replica does not answer, the next
+    one takes the turn (the tracker store and the lock store are shared). Turns of one
+    conversation leave this gateway one at a time, in the order they came.
+    """
+
+    def __init__(self, base_urls: Sequence[str] | str, token: str, timeout: float):
         self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout, connect=2.0),
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-        )
+        self._urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if not self._urls:
+            raise ValueError("at least one engine URL is needed")
+        self._http = {
+            url: httpx.AsyncClient(
+                base_url=url,
+                timeout=httpx.Timeout(timeout, connect=2.0),
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            )
+            for url in self._urls
+        }
+        self._down_until: dict[str, float] = {}
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    @property
+    def urls(self) -> list[str]:
+        return list(self._urls)
+
+    def turn_of(self, conversation_id: str) -> asyncio.Lock:
+        """The lock a turn of this conversation holds from the message to the reply."""
+        lock = self._turns.get(conversation_id)
+        if lock is None:
+            lock = self._turns[conversation_id] = asyncio.Lock()
+        return lock
+
+    def _candidates(self, conversation_id: str) -> list[str]:
+        now = time.monotonic()
+        ordered = replica_order(conversation_id, self._urls)
+        # Stable sort: replicas believed down go last, each group in its own order.
+        return sorted(ordered, key=lambda url: self._down_until.get(url, 0.0) > now)
+
+    async def _request(
+        self, conversation_id: str, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        """The first answer of the conversation's replicas, in their order."""
+        failure = "no engine replica"
+        for url in self._candidates(conversation_id):
+            try:
+                response = await self._http[url].request(method, path, **kwargs)
+            except _REPLICA_GONE as exc:
+                self._down_until[url] = time.monotonic() + DOWN_SECONDS
+                failure = f"engine unreachable: {type(exc).__name__}"
+                logger.warning("engine replica %s: %s, trying the next", url, type(exc).__name__)
+                continue
+            except httpx.HTTPError as exc:
+                # A timeout: the replica may still be working on this turn; another must not
+                # start it a second time.
+                raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}") from exc
+            if response.status_code == 503 and len(self._urls) > 1:
+                # Rasa says 503 while its model is still loading.
+                self._down_until[url] = time.monotonic() + DOWN_SECONDS
+                failure = "engine answered HTTP 503"
+                continue
+            self._down_until.pop(url, None)
+            return response
+        raise EngineUnavailable(failure)
 
     async def send(
         self, conversation_id: str, text: str, metadata: dict[str, str] | None = None
@@ -195,10 +283,7 @@ class EngineClient:
         body: dict[str, Any] = {"sender": conversation_id, "message": text}
         if metadata:
             body["metadata"] = metadata
-        try:
-            response = await self._http.post("/webhooks/rest/webhook", json=body)
-        except httpx.HTTPError as exc:
-            raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}") from exc
+        response = await self._request(conversation_id, "POST", "/webhooks/rest/webhook", json=body)
         if response.status_code != 200:
             raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
         try:
@@ -213,13 +298,12 @@ class EngineClient:
 
     async def history(self, conversation_id: str) -> History:
         """The conversation so far, from the engine's tracker store (empty for a new one)."""
-        try:
-            response = await self._http.get(
-                f"/conversations/{quote(conversation_id, safe='')}/tracker",
-                params={"token": self._token, "include_events": "ALL"},
-            )
-        except httpx.HTTPError as exc:
-            raise EngineUnavailable(f"engine unreachable: {type(exc).__name__}") from exc
+        response = await self._request(
+            conversation_id,
+            "GET",
+            f"/conversations/{quote(conversation_id, safe='')}/tracker",
+            params={"token": self._token, "include_events": "ALL"},
+        )
         if response.status_code != 200:
             raise EngineUnavailable(f"engine answered HTTP {response.status_code}")
         try:
@@ -227,12 +311,23 @@ class EngineClient:
         except ValueError as exc:
             raise EngineUnavailable("engine answered with invalid JSON") from exc
 
-    async def is_up(self) -> bool:
+    async def replicas_up(self) -> dict[str, bool]:
+        """Each replica: does it answer now?"""
+        answers = await asyncio.gather(*(self._replica_up(url) for url in self._urls))
+        return dict(zip(self._urls, answers, strict=True))
+
+    async def _replica_up(self, url: str) -> bool:
         try:
-            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
+            response = await self._http[url].get(
+                "/status", params={"token": self._token}, timeout=2.0
+            )
         except httpx.HTTPError:
             return False
         return response.status_code == 200
 
+    async def is_up(self) -> bool:
+        """At least one replica answers."""
+        return any((await self.replicas_up()).values())
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await asyncio.gather(*(client.aclose() for client in self._http.values()))

@@ -69,6 +69,24 @@ async def converse(
     phone's or a page's language), used until the conversation has a language of its own;
     `source` is where the person came from (a deep link's payload).
     """
+    # Messages of one conversation sent together (two tabs, a client retrying) are answered
+    # one after the other, in the order they came, never dropped.
+    async with engine.turn_of(conversation_id):
+        return await _converse(
+            engine, settings, conversation_id, message, lang, lang_hint, source, relay
+        )
+
+
+async def _converse(
+    engine: EngineClient,
+    settings: Settings,
+    conversation_id: str,
+    message: str,
+    lang: str | None,
+    lang_hint: str | None,
+    source: str | None,
+    relay: Relay | None,
+) -> AssistantReply:
     if relay is not None:
         intercepted = await relay.intercept(conversation_id, message)
         if intercepted is not None and intercepted.forward is None:

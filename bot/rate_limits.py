@@ -1,6 +1,6 @@
 """How much one client address and one conversation may send, shared by every channel (REST,
-the widget's websocket, Telegram) and, with Redis (RATE_LIMIT_STORAGE=redis://…), by every
-gateway: reconnecting or switching channel does not reset the count.
+the widget's websocket, Telegram) and, with Redis (REDIS_URL, or RATE_LIMIT_STORAGE=redis://…),
+by every gateway: reconnecting or switching channel does not reset the count.
 
 Moving windows from the `limits` library; in memory when no storage is configured (one
 gateway). A refusal says how long to wait, for `Retry-After`.
@@ -34,7 +34,10 @@ class RateLimits:
     """One per gateway process."""
 
     def __init__(self, settings: Settings):
-        storage = storage_from_string(settings.rate_limit_storage or "memory://")
+        url = settings.effective_rate_limit_storage
+        # A Redis that stops answering must cost a message seconds, not hang it.
+        options = {"socket_timeout": 2, "socket_connect_timeout": 2} if "redis" in url else {}
+        storage = storage_from_string(url, **options)
         self._limiter = MovingWindowRateLimiter(storage)
         self._per_client: RateLimitItem = parse(settings.rate_limit_client)
         self._per_conversation: RateLimitItem = parse(settings.rate_limit_conversation)

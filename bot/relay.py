@@ -113,7 +113,7 @@ class Relay:
             logger.error("handoff database error: %s", type(exc).__name__)
             raise RelayUnavailable from None
         for event in events:
-            self.hub.publish(CONSOLE, event)
+            await self.hub.publish(CONSOLE, event)
             if event["kind"] == "opened":
                 await self._notify_team(event)
         return result
@@ -357,11 +357,7 @@ class Relay:
             "language": None,
             "messages": [{"text": stored.text, "buttons": [], "from": sender}],
         }
-        return self.hub.publish(conversation_topic(stored.conversation_id), event) > 0
-
-    def console_changed(self, current: Handoff, kind: str) -> None:
-        """Tell the consoles a handoff changed (from the event loop)."""
-        self.hub.publish(CONSOLE, console_event(current, kind))
+        return await self.hub.publish(conversation_topic(stored.conversation_id), event) > 0
 
     # ------------------------------------------------------------------ history, erasure, timers
 

@@ -103,6 +103,17 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # The gateway's API documentation pages (/docs, /redoc, /openapi.json): off unless asked.
     api_docs: bool = False
+    # Several processes of each part (docs/deployment.md). The engine replicas the gateway
+    # spreads conversations over (ENGINE_URLS) and the action servers it checks for /healthz
+    # (ACTION_SERVER_URLS); empty: the one engine and action server on this machine's ports.
+    engine_urls: tuple[str, ...] = ()
+    action_server_urls: tuple[str, ...] = ()
+    # What gateways share (live events for widgets and consoles, the Telegram polling lease,
+    # rate limits unless RATE_LIMIT_STORAGE says otherwise); empty: one gateway, in memory.
+    redis_url: str = ""
+    # Proves webhook updates come from Telegram; every gateway must register the same one.
+    # Empty: a key made once and kept in var/.
+    telegram_webhook_secret: str = ""
 
     @property
     def engine_url(self) -> str:
@@ -111,6 +122,19 @@ class Settings:
     @property
     def action_server_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def effective_engine_urls(self) -> tuple[str, ...]:
+        return self.engine_urls or (self.engine_url,)
+
+    @property
+    def effective_action_server_urls(self) -> tuple[str, ...]:
+        return self.action_server_urls or (self.action_server_url,)
+
+    @property
+    def effective_rate_limit_storage(self) -> str:
+        """RATE_LIMIT_STORAGE, else the gateways' shared Redis, else memory."""
+        return self.rate_limit_storage or self.redis_url or "memory://"
 
     @property
     def effective_allowed_origins(self) -> tuple[str, ...]:
@@ -159,6 +183,11 @@ class Settings:
         """The key that signs the console's session cookies: CONSOLE_SECRET, else one made once
         and kept in var/ (a new key logs every counsellor out)."""
         return self._kept_secret(self.console_secret, "console-secret")
+
+    def telegram_webhook_key(self) -> str:
+        """The secret registered with Telegram's webhook: the same for every gateway, so an
+        update reaching any of them is accepted."""
+        return self._kept_secret(self.telegram_webhook_secret, "telegram-webhook-secret")
 
     def _kept_secret(self, configured: str, filename: str) -> str:
         return configured or _made_once(self.var_dir / filename)
@@ -212,16 +241,23 @@ class Settings:
             console_https=env.get("CONSOLE_HTTPS", "").lower() in ("1", "true", "yes"),
             counsellor_telegram_chat=env.get("COUNSELLOR_TELEGRAM_CHAT", ""),
             api_docs=env.get("API_DOCS", "").lower() in ("1", "true", "yes"),
-            api_keys=tuple(
-                key.strip() for key in env.get("API_KEYS", "").split(",") if key.strip()
-            ),
+            api_keys=_listed(env.get("API_KEYS", "")),
             conversation_secret=env.get("CONVERSATION_SECRET", ""),
             rate_limit_client=env.get("RATE_LIMIT_CLIENT") or defaults.rate_limit_client,
             rate_limit_conversation=(
                 env.get("RATE_LIMIT_CONVERSATION") or defaults.rate_limit_conversation
             ),
             rate_limit_storage=env.get("RATE_LIMIT_STORAGE", ""),
-            trusted_proxies=tuple(
-                p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()
+            trusted_proxies=_listed(env.get("TRUSTED_PROXIES", "")),
+            engine_urls=tuple(url.rstrip("/") for url in _listed(env.get("ENGINE_URLS", ""))),
+            action_server_urls=tuple(
+                url.rstrip("/") for url in _listed(env.get("ACTION_SERVER_URLS", ""))
             ),
+            redis_url=env.get("REDIS_URL", ""),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
         )
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    """A comma-separated setting's items."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())

@@ -34,6 +34,30 @@ def postgres_or_skip() -> None:
         pytest.skip(message)
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return redis_or_skip()
+
+
+def redis_or_skip() -> str:
+    """The machine's Redis, on a database of its own emptied for the test; skipped on a laptop
+    without it, failed in CI."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+        client.flushdb()
+    except redis.RedisError as exc:
+        message = f"Redis unreachable at {REDIS_URL}: {type(exc).__name__}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set: Redis tests may not be skipped)")
+        pytest.skip(message)
+    return REDIS_URL
+
+
 def create_postgres_database() -> tuple[str, str]:
     postgres_or_skip()
     name = f"guidance_test_{uuid.uuid4().hex[:12]}"

@@ -42,6 +42,7 @@ from bot.channels.validation import SOURCE
 from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
 from bot.i18n import text
+from bot.lease import Lease
 from bot.pipeline import conversation_tag, converse
 from bot.rate_limits import RateLimits
 from bot.relay import Relay
@@ -181,8 +182,16 @@ class TelegramChannel:
         self.engine = engine
         self.relay = relay
         self.rate_limits = rate_limits
-        # Registered with the webhook at each start, so it never needs to be configured.
-        self.webhook_secret = secrets.token_urlsafe(32)
+        # Registered with the webhook at each start; the same for every gateway, so any of
+        # them accepts an update (TELEGRAM_WEBHOOK_SECRET, else one kept in var/).
+        self.webhook_secret = settings.telegram_webhook_key()
+        # Behind several gateways, one of them polls: the holder of this lease (REDIS_URL).
+        self._lease = (
+            Lease(settings.redis_url, "telegram-polling")
+            if settings.redis_url and not self.uses_webhook
+            else None
+        )
+        self._leasing: asyncio.Task[None] | None = None
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -232,22 +241,55 @@ class TelegramChannel:
                 secret_token=self.webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
-        else:
+        elif self._lease is None:
             assert self.application.updater is not None
             await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
+        if self._lease is not None:
+            self._leasing = asyncio.create_task(self._poll_while_leased(self._lease))
         for lang in LANGUAGES:
             commands = [BotCommand(name, text(f"command_{name}", lang)) for name in COMMAND_INTENTS]
             # English is also the menu of every other language.
             with suppress(TelegramError):
                 await bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
 
+    @property
+    def polls(self) -> bool:
+        """Whether this gateway receives the updates by long polling now."""
+        updater = self.application.updater
+        return updater is not None and updater.running
+
+    async def _poll_while_leased(self, lease: Lease) -> None:
+        """Poll while this gateway holds the lease; stop when it is lost, so two gateways never
+        take the same updates. The others still send (counsellors' replies, notices)."""
+        assert self.application.updater is not None
+        while True:
+            try:
+                held = await lease.holds()
+                if held and not self.polls:
+                    await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+                    logger.info("Telegram: this gateway polls (it holds the lease)")
+                elif not held and self.polls:
+                    await self.application.updater.stop()
+                    logger.info("Telegram: polling handed over (the lease went to another)")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.error("Telegram polling lease: %s", describe_error(exc))
+            await asyncio.sleep(lease.ttl_ms / 3000)
+
     async def stop(self) -> None:
+        if self._leasing is not None:
+            self._leasing.cancel()
+            with suppress(BaseException):
+                await self._leasing
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        if self._lease is not None:
+            await self._lease.release()
 
     async def feed_webhook(self, data: dict[str, Any]) -> bool:
         """Queue one update received by the webhook; False when it is not an update."""

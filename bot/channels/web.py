@@ -125,6 +125,7 @@ async def serve_chat(
                     # Subscribed before the history is read: nothing said meanwhile is missed.
                     subscription = relay.hub.subscribe(conversation_topic(conversation_id))
                     pushed = asyncio.create_task(_forward_pushed(websocket, subscription))
+                    await subscription.ready()
                     await _send_history(websocket, engine, relay, conversation_id, new_token)
                 elif kind == "message":
                     if conversation_id is None:

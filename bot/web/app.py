@@ -4,7 +4,7 @@
 - `/ws`, the web widget's websocket; `/widget.js` and the demo page at `/`,
 - Telegram (polling, or its webhook route) when TELEGRAM_TOKEN is set,
 - `/console`, the counsellors' console (bot/web/console.py),
-- `GET /healthz` for operators.
+- `GET /healthz` (can it serve) and `GET /livez` (does it answer) for operators.
 
 All of them reach the engine through `bot.pipeline`; the engine and the action server stay on
 loopback behind this app.
@@ -40,7 +40,7 @@ from bot.channels.web import serve_chat
 from bot.db import database_for
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.identity import WEB_PREFIX, holds, key_allowed, new_web_conversation
-from bot.live import Hub
+from bot.live import hub_for
 from bot.office_hours import load_team_hours
 from bot.pipeline import conversation_history, converse
 from bot.rate_limits import RateLimits, client_address
@@ -67,10 +67,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = EngineClient(
-            settings.engine_url, settings.engine_token, settings.engine_timeout_seconds
+            settings.effective_engine_urls, settings.engine_token, settings.engine_timeout_seconds
         )
         app.state.engine = engine
         app.state.telegram = None
+        await relay.hub.start()
         watcher = asyncio.create_task(relay.watch_unclaimed())
         purger = asyncio.create_task(purge_regularly(settings))
         if settings.telegram_token:
@@ -98,8 +99,10 @@ def create_app(settings: Settings) -> FastAPI:
         if app.state.telegram is not None:
             await app.state.telegram.stop()
         await engine.aclose()
+        await relay.hub.stop()
 
-    relay = Relay(settings, Hub(), load_team_hours(settings.office_hours_file))
+    hours = load_team_hours(settings.office_hours_file)
+    relay = Relay(settings, hub_for(settings.redis_url), hours)
     rate_limits = RateLimits(settings)
     # No API documentation pages unless asked for (API_DOCS=true): they map the attack surface.
     docs = settings.api_docs
@@ -250,18 +253,36 @@ def create_app(settings: Settings) -> FastAPI:
                 raise BadRequest(422, "the body is not a Telegram update")
             return JSONResponse({"ok": True})
 
+    @app.get("/livez")
+    async def livez() -> JSONResponse:
+        """This process answers (liveness): nothing else is checked, so a load balancer or an
+        orchestrator does not restart every gateway when the engine is down."""
+        return JSONResponse({"status": "ok"})
+
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
-        engine_ok, actions_ok, database_ok = await asyncio.gather(
-            request.app.state.engine.is_up(),
-            _action_server_up(settings.action_server_url),
+        """Can this gateway serve (readiness): at least one engine replica and one action
+        server answer, and the database does."""
+        engines, action_servers, database_ok, redis_ok = await asyncio.gather(
+            request.app.state.engine.replicas_up(),
+            _each_up(settings.effective_action_server_urls, _action_server_up),
             asyncio.to_thread(_database_up, settings.database_url),
+            relay.hub.is_up(),
         )
-        state = {
+        engine_ok, actions_ok = any(engines.values()), any(action_servers.values())
+        state: dict[str, Any] = {
             "engine": "ok" if engine_ok else "down",
             "action_server": "ok" if actions_ok else "down",
             "database": "ok" if database_ok else "down",
         }
+        if len(engines) > 1:
+            state["engines"] = _words(engines)
+        if len(action_servers) > 1:
+            state["action_servers"] = _words(action_servers)
+        if settings.redis_url:
+            # Reported, not required: without Redis a gateway still answers; only live
+            # updates from other gateways wait for it.
+            state["redis"] = "ok" if redis_ok else "down"
         healthy = engine_ok and actions_ok and database_ok
         if settings.telegram_token:
             telegram_ok = request.app.state.telegram is not None
@@ -273,6 +294,15 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     return app
+
+
+def _words(up: dict[str, bool]) -> dict[str, str]:
+    return {url: "ok" if ok else "down" for url, ok in up.items()}
+
+
+async def _each_up(urls: tuple[str, ...], check: Any) -> dict[str, bool]:
+    answers = await asyncio.gather(*(check(url) for url in urls))
+    return dict(zip(urls, answers, strict=True))
 
 
 async def _action_server_up(url: str) -> bool:

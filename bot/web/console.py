@@ -394,7 +394,7 @@ def install_console(app: FastAPI, settings: Settings, relay: Relay) -> None:
             await relay.tell(handoff_id, "handoff_claimed")
         elif action == "hand-back" or (action == "close" and before == "counsellor"):
             await relay.tell(handoff_id, "handoff_handed_back")
-        relay.hub.publish(CONSOLE, {"kind": action, "handoff": handoff_id, "team": team})
+        await relay.hub.publish(CONSOLE, {"kind": action, "handoff": handoff_id, "team": team})
         if action in ("hand-back", "close", "reassign", "release"):
             return RedirectResponse("/console", status_code=303)
         return RedirectResponse(f"/console/handoffs/{handoff_id}", status_code=303)

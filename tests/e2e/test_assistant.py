@@ -18,7 +18,6 @@ from bot.catalogue.queries import get_course, get_partner, search_courses, upcom
 from bot.catalogue.seed import shifted_seed, write_catalogue
 from bot.db.models import localized
 from bot.i18n import format_date, text
-from bot.runner import action_server_command, engine_command
 
 pytestmark = pytest.mark.e2e
 
@@ -202,7 +201,7 @@ def test_a_conversation_survives_an_engine_restart(assistant):
     stack.stop_process("engine")
     unavailable = assistant.ask_text(sender, "where is it?")
     assert unavailable == text("unavailable", "en")
-    stack.start_process("engine", engine_command(stack.settings))
+    stack.launch("engine")
     stack.wait_until_healthy()
     answer = assistant.ask_text(sender, "where is it?")
     with assistant.db() as session:
@@ -223,9 +222,7 @@ def test_action_server_down_gives_a_polite_message_then_recovers(assistant):
         health = httpx.get(f"{assistant.url}/healthz")
         assert health.status_code == 503 and health.json()["action_server"] == "down"
     finally:
-        stack.start_process(
-            "actions", action_server_command(stack.settings), {"SANIC_HOST": "127.0.0.1"}
-        )
+        stack.launch("actions")
         stack.wait_until_healthy()
     assert "Formations" in assistant.ask_text(
         new_sender(), "quelles formations en cybersécurité ?", "fr"

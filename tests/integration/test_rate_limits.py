@@ -3,32 +3,12 @@ a conversation over its limit on one gateway is over it on the other."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from fastapi.testclient import TestClient
 
 from bot.rate_limits import RateLimits
 from bot.runner import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-@pytest.fixture
-def redis_url() -> str:
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-        client.flushdb()
-    except redis.RedisError as exc:
-        message = f"Redis unreachable at {REDIS_URL}: {type(exc).__name__}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set: Redis tests may not be skipped)")
-        pytest.skip(message)
-    return REDIS_URL
 
 
 def gateway(tmp_path, redis_url: str) -> TestClient:
