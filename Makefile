@@ -23,13 +23,18 @@ TRAINING_DATA := domain.yml config.yml engine/components.py \
 SEED := catalogue/seed.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help run test train bench eval eval-dialogues tune compare lint db validate conversations clean
+.PHONY: help run run-replicated test train bench chaos eval eval-dialogues tune compare lint db validate conversations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: $(APP) $(ENGINE) db $(MODEL) ## set up what is missing, then start engine + action server + gateway
 	$(GUIDANCE) run
+
+run-replicated: $(APP) $(ENGINE) $(MODEL) ## 2 engines, 2 action servers, 2 gateways behind HAProxy, on PostgreSQL (DATABASE_URL) and Redis
+	$(GUIDANCE) db upgrade
+	$(GUIDANCE) catalogue import $(SEED)
+	$(GUIDANCE) run --engines 2 --action-servers 2 --gateways 2
 
 test: $(APP) $(ENGINE) $(MODEL) ## set up what is missing, then run every test (lint, unit, databases, engine, end to end)
 	$(MAKE) --no-print-directory lint
@@ -45,6 +50,9 @@ train: $(MODEL) ## train the engine's model if the training data changed
 
 bench: $(APP) $(ENGINE) $(MODEL) ## measure throughput, latency, cold start and memory; writes bench/results/
 	.venv/bin/python -m bench.run
+
+chaos: $(APP) $(ENGINE) $(MODEL) ## the replicated stack under load while parts are killed and PostgreSQL and Redis restart; writes bench/results/chaos.*
+	.venv/bin/python -m bench.chaos
 
 eval: $(ENGINE) $(MODEL) ## measure understanding on held-out and out-of-scope data; writes bench/results/nlu.*
 	PYTHONWARNINGS=ignore .venv-rasa/bin/python bench/nlu_eval.py evaluate --model models \
