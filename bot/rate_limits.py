@@ -9,6 +9,7 @@ gateway). A refusal says how long to wait, for `Retry-After`.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import math
 import time
@@ -67,12 +68,31 @@ class RateLimits:
         return None
 
 
-def client_address(peer: str | None, forwarded_for: str | None, settings: Settings) -> str | None:
-    """The client's address: the peer's, or the last address a trusted proxy (TRUSTED_PROXIES)
-    added to X-Forwarded-For. Anyone else's X-Forwarded-For is ignored: it is typed by the
-    client."""
-    if peer in settings.trusted_proxies and forwarded_for:
-        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return peer
+def client_address(
+    peer: str | None, forwarded_for: list[str] | str | None, settings: Settings
+) -> str | None:
+    """The client's address: the peer's, or the last address a trusted proxy (TRUSTED_PROXIES:
+    addresses or ranges such as 10.0.0.0/8) added to X-Forwarded-For. Anyone else's
+    X-Forwarded-For is ignored: it is typed by the client. `forwarded_for` is every
+    X-Forwarded-For header in order: a proxy may add its own after one the client sent."""
+    if not forwarded_for or not _trusted(peer, settings.trusted_proxies):
+        return peer
+    headers = [forwarded_for] if isinstance(forwarded_for, str) else forwarded_for
+    hops = [hop.strip() for header in headers for hop in header.split(",") if hop.strip()]
+    return hops[-1] if hops else peer
+
+
+def _trusted(peer: str | None, proxies: tuple[str, ...]) -> bool:
+    if peer is None:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return peer in proxies
+    for proxy in proxies:
+        try:
+            if address in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

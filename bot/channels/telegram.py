@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from bot import LANGUAGES
+from bot.channels.chat_memory import ChatMemory
 from bot.channels.validation import SOURCE
 from bot.engine_client import BotMessage, EngineClient
 from bot.errors import describe_error
@@ -192,6 +193,11 @@ class TelegramChannel:
             else None
         )
         self._leasing: asyncio.Task[None] | None = None
+        self.memory = ChatMemory(
+            settings.redis_url,
+            settings.conversation_key(),
+            settings.conversation_retention_days * 86400,
+        )
         self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -290,6 +296,7 @@ class TelegramChannel:
         await self.application.shutdown()
         if self._lease is not None:
             await self._lease.release()
+        await self.memory.aclose()
 
     async def feed_webhook(self, data: dict[str, Any]) -> bool:
         """Queue one update received by the webhook; False when it is not an update."""
@@ -329,20 +336,17 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        chat_data = self._chat_data(context)
-        keyboards: dict[str, list[str]] = chat_data.get("keyboards", {})
         token, _, index = (query.data or "").partition(":")
-        payloads = keyboards.get(token)
+        chat = update.effective_chat
+        # Spent at once: a second press of the same keyboard, handled concurrently here or on
+        # another gateway, finds it gone.
+        payloads = await self.memory.spend(chat.id, token) if chat else None
         valid = payloads is not None and index.isdigit() and int(index) < len(payloads)
-        if valid:
-            # Spent before the first await: a second press of the same keyboard, handled
-            # concurrently, finds it gone.
-            chat_data["keyboards"] = {}
         # A query can be too old to answer (after a restart) and its message too old to edit
         # (python-telegram-bot raises TypeError then): neither must cost the person the press.
         with suppress(TelegramError):
             await query.answer(
-                None if valid else text("button_expired", self._language(update, context))
+                None if valid else text("button_expired", await self._language(update))
             )
         with suppress(TelegramError, TypeError):
             await query.edit_message_reply_markup(reply_markup=None)
@@ -353,7 +357,7 @@ class TelegramChannel:
         """Photos, stickers, voice, files, places: the assistant reads text only."""
         if update.effective_message:
             await update.effective_message.reply_text(
-                text("only_text", self._language(update, context))
+                text("only_text", await self._language(update))
             )
 
     async def on_error(self, update: object, context: Context) -> None:
@@ -363,7 +367,7 @@ class TelegramChannel:
         if isinstance(update, Update) and update.effective_chat:
             with suppress(Exception):
                 await context.bot.send_message(
-                    update.effective_chat.id, text("unavailable", self._language(update, context))
+                    update.effective_chat.id, text("unavailable", await self._language(update))
                 )
 
     # Conversation
@@ -379,9 +383,7 @@ class TelegramChannel:
         conversation = conversation_id(chat.id)
         if self.rate_limits is not None and await self.rate_limits.check(None, conversation):
             # The chat is the conversation (its address is Telegram's servers).
-            await context.bot.send_message(
-                chat.id, text("slow_down", self._language(update, context))
-            )
+            await context.bot.send_message(chat.id, text("slow_down", await self._language(update)))
             return
         lock = self._chat_locks.setdefault(chat.id, asyncio.Lock())
         async with lock:
@@ -396,14 +398,14 @@ class TelegramChannel:
                     relay=self.relay,
                 )
             if reply.language:
-                self._chat_data(context)["language"] = reply.language
-            await self._send(context, chat.id, reply.messages)
+                await self.memory.remember_language(chat.id, reply.language)
+            await self._send(chat.id, reply.messages)
         if source:
             logger.info("conversation %s started from a deep link", conversation_tag(conversation))
 
-    async def _send(self, context: Context, chat_id: int, messages: list[BotMessage]) -> None:
+    async def _send(self, chat_id: int, messages: list[BotMessage]) -> None:
         keyboards: dict[str, list[str]] = {}
-        self._chat_data(context)["keyboards"] = keyboards
+        outgoing: list[tuple[str, InlineKeyboardMarkup | None]] = []
         for message in merge_replies(messages):
             markup = None
             if message.buttons:
@@ -420,9 +422,12 @@ class TelegramChannel:
                         for row in phone_rows([button.title for button in message.buttons])
                     ]
                 )
-            if not message.text.strip() and markup is None:
-                continue
-            await self._send_text(chat_id, message.text, markup)
+            if message.text.strip() or markup is not None:
+                outgoing.append((message.text, markup))
+        # Kept before they are shown, so a quick press finds them.
+        await self.memory.keep_keyboards(chat_id, keyboards)
+        for message_text, markup in outgoing:
+            await self._send_text(chat_id, message_text, markup)
 
     async def _send_text(
         self, chat_id: int, message: str, markup: InlineKeyboardMarkup | None = None
@@ -466,13 +471,10 @@ class TelegramChannel:
             with suppress(asyncio.CancelledError):
                 await task
 
-    @staticmethod
-    def _chat_data(context: Context) -> dict[str, Any]:
-        return context.chat_data if context.chat_data is not None else {}
-
-    def _language(self, update: Update, context: Context) -> str:
+    async def _language(self, update: Update) -> str:
         """The conversation's language as the engine last said it, else the person's app's."""
-        known = self._chat_data(context).get("language")
+        chat = update.effective_chat
+        known = await self.memory.language(chat.id) if chat else None
         if known in LANGUAGES:
             return str(known)
         user = update.effective_user

@@ -89,7 +89,7 @@ async def serve_chat(
     bucket = TokenBucket(BURST, REFILL_PER_SECOND)
     client = client_address(
         websocket.client.host if websocket.client else None,
-        websocket.headers.get("x-forwarded-for"),
+        websocket.headers.getlist("x-forwarded-for"),
         settings,
     )
     conversation_id: str | None = None

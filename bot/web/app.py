@@ -150,7 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
             if keyed
             else client_address(
                 request.client.host if request.client else None,
-                request.headers.get("x-forwarded-for"),
+                request.headers.getlist("x-forwarded-for"),
                 settings,
             )
         )

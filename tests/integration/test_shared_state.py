@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.channels.chat_memory import ChatMemory
 from bot.lease import Lease
 from bot.live import Hub, SharedHub, conversation_topic, hub_for
 
@@ -98,3 +99,32 @@ async def test_a_released_lease_is_free_at_once(redis_url):
         assert await second.holds()
     finally:
         await second.release()
+
+
+async def test_a_button_sent_by_one_gateway_is_pressed_once_through_another(redis_url):
+    sender = ChatMemory(redis_url, "conversation-key")
+    other = ChatMemory(redis_url, "conversation-key")
+    try:
+        await sender.keep_keyboards(42, {"ab12": ["/affirm", "/deny"], "cd34": ["/stop"]})
+        assert await other.spend(42, "cd34") == ["/stop"]
+        # Spent: the same press again, or one of the other keyboard, finds nothing anywhere.
+        assert await sender.spend(42, "cd34") is None
+        assert await other.spend(42, "ab12") is None
+        await other.remember_language(42, "nl")
+        assert await sender.language(42) == "nl"
+        # The chat id is not in Redis, only its keyed hash.
+        import redis
+
+        keys = redis.Redis.from_url(redis_url).keys("guidance:telegram:*")
+        assert keys and all(len(key.split(b":")[2]) == 24 for key in keys)
+    finally:
+        await sender.aclose()
+        await other.aclose()
+
+
+async def test_one_gateway_remembers_its_buttons_without_redis():
+    memory = ChatMemory()
+    await memory.keep_keyboards(7, {"ab12": ["/affirm"]})
+    assert await memory.spend(7, "zz99") is None  # an older keyboard: nothing, nothing spent
+    assert await memory.spend(7, "ab12") == ["/affirm"]
+    assert await memory.spend(7, "ab12") is None

@@ -348,3 +348,14 @@ def test_the_client_address_comes_from_a_trusted_proxy_only():
     # Anyone else's X-Forwarded-For is typed by the client: ignored.
     assert client_address("203.0.113.50", "1.2.3.4", behind) == "203.0.113.50"
     assert client_address("10.0.0.2", None, behind) == "10.0.0.2"
+
+
+def test_a_proxy_range_is_trusted_and_its_own_header_wins_over_the_clients():
+    from bot.rate_limits import client_address
+
+    cluster = Settings(trusted_proxies=("10.42.0.0/16",))
+    # HAProxy adds its header after the one the client typed: the last hop is the real one.
+    headers = ["6.6.6.6", "198.51.100.9"]
+    assert client_address("10.42.7.3", headers, cluster) == "198.51.100.9"
+    assert client_address("10.43.0.1", headers, cluster) == "10.43.0.1"
+    assert client_address("10.42.7.3", [], cluster) == "10.42.7.3"
