@@ -172,6 +172,9 @@ def phone_rows(titles: list[str]) -> list[list[int]]:
 class TelegramChannel:
     """The bot: built from the settings, started and stopped with the gateway."""
 
+    # A gateway that died while polling is replaced by another within about this long.
+    POLLING_LEASE_SECONDS = 15.0
+
     def __init__(
         self,
         settings: Settings,
@@ -188,7 +191,7 @@ class TelegramChannel:
         self.webhook_secret = settings.telegram_webhook_key()
         # Behind several gateways, one of them polls: the holder of this lease (REDIS_URL).
         self._lease = (
-            Lease(settings.redis_url, "telegram-polling")
+            Lease(settings.redis_url, "telegram-polling", self.POLLING_LEASE_SECONDS)
             if settings.redis_url and not self.uses_webhook
             else None
         )

@@ -21,6 +21,7 @@ from bot.catalogue.queries import brussels_today, search_courses, upcoming_sessi
 from bot.counsellors import Role, add_counsellor
 from bot.db import database_for
 from bot.db.models import Handoff, localized
+from bot.fakes.telegram_api import TOKEN, FakeTelegram
 from bot.i18n import text
 from bot.runner import Scale, seeded_stack
 from tests.conftest import create_postgres_database, drop_postgres_database, redis_or_skip
@@ -33,7 +34,16 @@ _people = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+def telegram() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def replicated(
+    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
+) -> Iterator[Assistant]:
     workdir = tmp_path_factory.mktemp("e2e-replicated")
     database, url = create_postgres_database()
     try:
@@ -43,6 +53,10 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             scale=Scale(engines=2, action_servers=2, gateways=2),
             redis_url=redis_or_skip(),
             office_hours_file=ALWAYS_OPEN,
+            telegram_token=TOKEN,
+            telegram_api_url=telegram.base_url,
+            # Behind several gateways Telegram calls the public address: any gateway answers.
+            telegram_webhook_url="https://bot.example.brussels/telegram/webhook",
         ) as stack:
             yield Assistant(
                 stack, sessionmaker(bind=database_for(url), expire_on_commit=False),
@@ -205,3 +219,41 @@ def claim_and_reply(gateway: str, email: str, handoff_id: int) -> None:
 
 
 REPLY = "Bonjour, je regarde ça avec vous."
+
+
+def test_a_telegram_button_sent_through_one_gateway_is_pressed_through_the_other(
+    replicated, telegram
+):
+    first, second = gateways(replicated)
+    secret = {"x-telegram-bot-api-secret-token": replicated.stack.settings.telegram_webhook_key()}
+    # Both gateways registered the same secret, so Telegram may call either.
+    assert telegram.webhook["secret_token"] == secret["x-telegram-bot-api-secret-token"]
+
+    def webhook(gateway: str, update: dict) -> None:
+        sent = httpx.post(f"{gateway}/telegram/webhook", json=update, headers=secret, timeout=10)
+        assert sent.status_code == 200, sent.text
+
+    chat = 9_100_000 + next(_people)
+    webhook(first, telegram.message_update(chat, "/start", "en"))
+    [greeting] = telegram.wait_for_messages(chat, 1)
+    button = greeting["reply_markup"]["inline_keyboard"][0][0]
+    answers_before = len(telegram.calls_of("answerCallbackQuery"))
+    press = {
+        "update_id": 10_000_000 + chat,
+        "callback_query": {
+            "id": f"cq-{chat}", "from": telegram.user(chat, "en"), "chat_instance": "ci",
+            "data": button["callback_data"], "message": greeting,
+        },
+    }  # fmt: skip
+    webhook(second, press)
+    followed = telegram.wait_for_messages(chat, 2)[1]
+    [answered] = telegram.calls_of("answerCallbackQuery")[answers_before:]
+    assert not answered.params.get("text")  # a live button, not "this button has expired"
+    assert followed["text"] not in (text("unavailable", "en"), greeting["text"])
+    # The same button again, through the first gateway: spent everywhere.
+    webhook(first, {**press, "update_id": press["update_id"] + 1})
+    telegram.wait_for(lambda: len(telegram.calls_of("answerCallbackQuery")) > answers_before + 1)
+    assert telegram.calls_of("answerCallbackQuery")[-1].params.get("text") == text(
+        "button_expired", "en"
+    )
+    assert len(telegram.sent(chat)) == 2
