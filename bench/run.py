@@ -5,7 +5,9 @@ memory, and a load of concurrent simulated people (messages/s, p50/p95/p99 laten
 Ours is driven through the gateway (gateway → engine → action server → database), then through
 its channels: the widget's websocket (round trip from a message to its reply) and Telegram
 through the local fake Bot API (python-telegram-bot's rate limiter included); the starter bot (`rasa init`, default config) through the engine's REST channel, as it has no
-gateway. Results go to bench/results/latest.json; our figures are printed as ratios to it.
+gateway. Then the replicated stack through HAProxy with one engine and with two, and a soak of
+200 people for 10 minutes (errors, memory). Results go to bench/results/latest.json; our
+figures are printed as ratios to the starter bot's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,12 +47,14 @@ from bot.i18n import text
 from bot.identity import token_for
 from bot.runner import (
     RASA,
+    Scale,
     Stack,
     action_server_command,
     base_env,
     engine_command,
     free_port,
     gateway_command,
+    seeded_stack,
 )
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -229,23 +234,9 @@ async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]
         ["--data", "nlu", "--domain", "domain.yml", "--config", "config.yml"],
     )  # fmt: skip
     stack = Stack(settings, workdir / "logs")
-    unavailable = {text("unavailable", lang) for lang in ("fr", "nl", "en")}
     headers = {"authorization": f"Bearer {settings.effective_api_keys()[0]}"}
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, headers=headers) as client:
-
-        async def send(sender: str, message: str, lang: str | None) -> bool:
-            body: dict[str, Any] = {"sender": sender, "text": message}
-            if lang:
-                body["lang"] = lang
-            try:
-                response = await client.post("/api/messages", json=body)
-            except httpx.HTTPError:
-                return False
-            return (
-                response.status_code == 200
-                and response.json()["messages"][0]["text"] not in unavailable
-            )
-
+        send = api_sender(client)
         try:
             stack.start_process(
                 "actions", action_server_command(settings), {"SANIC_HOST": "127.0.0.1"}
@@ -532,11 +523,138 @@ async def bench_handoffs(workdir: Path) -> dict[str, dict[str, float]]:
     }
 
 
+# The soak: people who read and type (seconds between their messages), for this long.
+SOAK_PEOPLE = int(os.environ.get("BENCH_SOAK_PEOPLE", "200"))
+SOAK_SECONDS = float(os.environ.get("BENCH_SOAK_SECONDS", "600"))
+SOAK_PAUSE = (3.0, 9.0)
+
+
+@contextmanager
+def replicated_stack(workdir: Path, engines: int) -> Iterator[Stack]:
+    """`engines` engines, two action servers and two gateways behind HAProxy, on a fresh
+    PostgreSQL database and the machine's Redis."""
+    from tests.conftest import create_postgres_database, drop_postgres_database, redis_or_skip
+
+    database, url = create_postgres_database()
+    try:
+        with seeded_stack(
+            workdir / f"replicas-{engines}", url, scale=Scale(engines, 2, 2),
+            redis_url=redis_or_skip(), log_level="WARNING", **UNLIMITED,
+        ) as stack:  # fmt: skip
+            yield stack
+    finally:
+        drop_postgres_database(database, url)
+
+
+def stack_rss_mb(stack: Stack) -> float:
+    return sum(group_rss_mb(process.pid) for process in stack.processes.values())
+
+
+def api_sender(client: httpx.AsyncClient) -> Send:
+    unavailable = {text("unavailable", lang) for lang in ("fr", "nl", "en")}
+
+    async def send(sender: str, message: str, lang: str | None) -> bool:
+        body: dict[str, Any] = {"sender": sender, "text": message}
+        if lang:
+            body["lang"] = lang
+        try:
+            response = await client.post("/api/messages", json=body)
+        except httpx.HTTPError:
+            return False
+        return (
+            response.status_code == 200
+            and response.json()["messages"][0]["text"] not in unavailable
+        )
+
+    return send
+
+
+async def bench_replicas(workdir: Path) -> dict[str, Any]:
+    """The same load through the balancer with one engine and with two (two gateways and two
+    action servers each time), then the soak with two engines."""
+    results: dict[str, Any] = {}
+    for engines in (1, 2):
+        with replicated_stack(workdir, engines) as stack:
+            headers = {"authorization": f"Bearer {stack.settings.effective_api_keys()[0]}"}
+            async with httpx.AsyncClient(
+                base_url=stack.gateway_url, timeout=60, headers=headers
+            ) as client:
+                figures = await measure_load(
+                    f"{engines} engine(s)", api_sender(client), OUR_CONVERSATIONS, 0, 0,
+                    stack.processes["engine-1"].pid,
+                )  # fmt: skip
+                row = {
+                    "messages_per_second": figures.messages_per_second,
+                    "per_core": round(figures.messages_per_second / (os.cpu_count() or 1), 1),
+                    "p50_ms": figures.p50_ms,
+                    "p95_ms": figures.p95_ms,
+                    "errors": figures.errors,
+                    "stack_rss_mb": round(stack_rss_mb(stack)),
+                }
+                print(f"replicas, {engines} engine(s): {row}", flush=True)
+                results[f"engines_{engines}"] = row
+                if engines == 2:
+                    results["soak"] = await soak(stack, client)
+                    print(f"soak: {results['soak']}", flush=True)
+    return results
+
+
+async def soak(stack: Stack, client: httpx.AsyncClient) -> dict[str, Any]:
+    """SOAK_PEOPLE people for SOAK_SECONDS, each pausing between messages as people do;
+    the stack's memory sampled every 30 s."""
+    latencies: list[float] = []
+    errors = 0
+    send = api_sender(client)
+    memory: list[float] = [stack_rss_mb(stack)]
+    deadline = time.perf_counter() + SOAK_SECONDS
+
+    async def person(index: int) -> None:
+        nonlocal errors
+        rng = random.Random(index)
+        await asyncio.sleep(rng.uniform(0, SOAK_PAUSE[1]))
+        while time.perf_counter() < deadline:
+            conversation = OUR_CONVERSATIONS[rng.randrange(len(OUR_CONVERSATIONS))]
+            sender = f"soak-{index}-{rng.randrange(10**12)}"
+            for message, lang in conversation:
+                started = time.perf_counter()
+                ok = await send(sender, message, lang)
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += 0 if ok else 1
+                await asyncio.sleep(rng.uniform(*SOAK_PAUSE))
+
+    async def sample() -> None:
+        while True:
+            await asyncio.sleep(30)
+            memory.append(stack_rss_mb(stack))
+
+    sampler = asyncio.create_task(sample())
+    started = time.perf_counter()
+    await asyncio.gather(*(person(i) for i in range(SOAK_PEOPLE)))
+    seconds = time.perf_counter() - started
+    sampler.cancel()
+    memory.append(stack_rss_mb(stack))
+    # Flat: the last third of the run grows no more than a tenth over the second third.
+    third = max(1, len(memory) // 3)
+    middle, last = statistics.mean(memory[third : 2 * third]), statistics.mean(memory[-third:])
+    return {
+        "people": SOAK_PEOPLE,
+        "seconds": round(seconds),
+        **latency_figures(latencies, seconds, errors),
+        "memory_mb_start": round(memory[0]),
+        "memory_mb_middle": round(middle),
+        "memory_mb_end": round(last),
+        "memory_mb_samples": [round(m) for m in memory],
+    }
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guidance-bench-") as tmp:
         workdir = Path(tmp)
         if "--handoffs-only" in sys.argv:
             print(json.dumps(await bench_handoffs(workdir), indent=2))
+            return
+        if "--replicas-only" in sys.argv:
+            print(json.dumps(await bench_replicas(workdir), indent=2))
             return
         handoffs = await bench_handoffs(workdir)
         print(f"handoffs: {handoffs}", flush=True)
@@ -545,6 +663,7 @@ async def main() -> None:
         resolver = bench_resolver(f"sqlite:///{workdir / 'bench.db'}")
         print(f"resolver: {resolver}", flush=True)
         reference = await bench_starter(workdir)
+        replicas = await bench_replicas(workdir)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -557,6 +676,7 @@ async def main() -> None:
                 "channels": channels,
                 "resolver": resolver,
                 "handoffs": handoffs,
+                "replicas": replicas,
             },
             indent=2,
         )
@@ -585,6 +705,24 @@ async def main() -> None:
     )
     for name, figures in handoffs.items():
         print(f"| {name} | {figures['p50_ms']} | {figures['p95_ms']} | {figures['errors']} |")
+    print(
+        "\nthrough HAProxy, 2 gateways and 2 action servers on PostgreSQL and Redis\n"
+        "| engines | messages/s | per core | p95 (ms) | errors | memory (MB) |\n"
+        "| ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for engines in (1, 2):
+        row = replicas[f"engines_{engines}"]
+        print(
+            f"| {engines} | {row['messages_per_second']} | {row['per_core']} | {row['p95_ms']} "
+            f"| {row['errors']} | {row['stack_rss_mb']} |"
+        )
+    soaked = replicas["soak"]
+    print(
+        f"\nsoak: {soaked['people']} people for {soaked['seconds']} s through HAProxy (2 engines): "
+        f"{soaked['messages']} messages, {soaked['errors']} errors, p95 {soaked['p95_ms']} ms; "
+        f"memory {soaked['memory_mb_start']} → {soaked['memory_mb_middle']} → "
+        f"{soaked['memory_mb_end']} MB"
+    )
     print(f"\nwritten to {RESULTS.relative_to(PROJECT_ROOT)}")
 
 

@@ -344,6 +344,7 @@ def run(
         f'-d \'{{"sender": "me", "text": "quelles formations en cybersécurité ?"}}\'\n'
         "Ctrl-C stops everything."
     )
+    restarted: dict[str, float] = {}
     while True:
         for name, process in list(stack.processes.items()):
             if process.poll() is None:
@@ -352,11 +353,18 @@ def run(
                 typer.echo(f"error: the {name} process stopped; see {stack.log_dir}", err=True)
                 stack.stop()
                 raise typer.Exit(1)
-            # Replicated: the others serve meanwhile, and this one comes back.
+            # Replicated: the others serve meanwhile, and this one comes back (not more than
+            # once in RESTART_SECONDS, should it keep failing: its log says why).
+            if time.monotonic() - restarted.get(name, -RESTART_SECONDS) < RESTART_SECONDS:
+                continue
             typer.echo(f"the {name} process stopped; starting it again", err=True)
+            restarted[name] = time.monotonic()
             stack.launch(name)
             stack.write_status_file()
         time.sleep(1)
+
+
+RESTART_SECONDS = 10.0
 
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
