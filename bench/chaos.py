@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ from bench.run import percentile
 from bot.catalogue.queries import brussels_today, get_course, upcoming_sessions
 from bot.db.models import CourseSession, Registration
 from bot.i18n import text
-from bot.registration import HOLDS_A_SEAT, parse_reference
+from bot.registration import HOLDS_A_SEAT, REFERENCE_ALPHABET
 from bot.runner import Scale, seeded_stack
 from bot.settings import PROJECT_ROOT
 from tests.conftest import create_postgres_database, drop_postgres_database, redis_or_skip
@@ -51,6 +52,11 @@ ASK_FIRST = {
     "nl": "wanneer start de volgende sessie webontwikkelaar bij becode?",
     "en": "when does the next becode web developer session start?",
 }
+# A reference as the assistant shows it (ACD-479): `parse_reference` reads what people type,
+# in any case and without the dash, and would take a word such as "centre" for one.
+SHOWN_REFERENCE = re.compile(
+    rf"(?<![A-Za-z0-9])([{REFERENCE_ALPHABET}]{{3}})-([{REFERENCE_ALPHABET}]{{3}})(?![A-Za-z0-9])"
+)
 # A person waits this long for an answer before calling it a hang.
 HANG_SECONDS = 40.0
 RETRIES = 8
@@ -142,7 +148,8 @@ async def person(
             if last is None:
                 continue
             final = "\n".join(m["text"] for m in last["messages"])
-            reference = parse_reference(final)
+            shown = SHOWN_REFERENCE.search(final)
+            reference = shown.group(1) + shown.group(2) if shown else None
             if reference:
                 run.references.append((reference, sender, time.monotonic() - started, final))
             run.languages[sender] = lang
