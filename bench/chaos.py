@@ -40,17 +40,14 @@ from bot.runner import Scale, seeded_stack
 from bot.settings import PROJECT_ROOT
 from tests.conftest import create_postgres_database, drop_postgres_database, redis_or_skip
 from tests.e2e.conftest import ALWAYS_OPEN, api_headers
+from tests.e2e.test_registration import ANSWERS as REGISTRATION_ANSWERS
+from tests.e2e.test_registration import ASK_FIRST
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
+# The answers of the end-to-end pre-registrations, each person with a contact of their own.
 ANSWERS = {
-    "fr": ["oui", "Aïcha", "{contact}", "j'ai 22 ans", "oui", "1080", "oui"],
-    "nl": ["ja", "Bram", "{contact}", "ik ben 20", "ja", "1030", "ja"],
-    "en": ["yes", "Mary", "{contact}", "24", "yes", "1210", "yes"],
-}
-ASK_FIRST = {
-    "fr": "quand commence la prochaine session de développeur web chez becode ?",
-    "nl": "wanneer start de volgende sessie webontwikkelaar bij becode?",
-    "en": "when does the next becode web developer session start?",
+    lang: [*answers[:2], "{contact}", *answers[3:]]
+    for lang, answers in REGISTRATION_ANSWERS.items()
 }
 # A reference as the assistant shows it (ACD-479): `parse_reference` reads what people type,
 # in any case and without the dash, and would take a word such as "centre" for one.
