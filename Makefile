@@ -31,10 +31,15 @@ help: ## list the targets
 run: $(APP) $(ENGINE) db $(MODEL) ## set up what is missing, then start engine + action server + gateway
 	$(GUIDANCE) run
 
-run-replicated: $(APP) $(ENGINE) $(MODEL) ## 2 engines, 2 action servers, 2 gateways behind HAProxy, on PostgreSQL (DATABASE_URL) and Redis
-	$(GUIDANCE) db upgrade
-	$(GUIDANCE) catalogue import $(SEED)
-	$(GUIDANCE) run --engines 2 --action-servers 2 --gateways 2
+# The replicated stack needs PostgreSQL: DATABASE_URL from the environment or .env, else a
+# `guidance` database on this machine's server (created when missing).
+LOCAL_POSTGRES := postgresql+psycopg://postgres@127.0.0.1:5432/guidance
+run-replicated: $(APP) $(ENGINE) $(MODEL) ## 2 engines, 2 action servers, 2 gateways behind HAProxy, on PostgreSQL and Redis
+	@url="$${DATABASE_URL:-$$(sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null | tail -1)}"; \
+	export DATABASE_URL="$${url:-$(LOCAL_POSTGRES)}"; \
+	$(GUIDANCE) db upgrade --create && \
+	$(GUIDANCE) catalogue import $(SEED) && \
+	exec $(GUIDANCE) run --engines 2 --action-servers 2 --gateways 2
 
 test: $(APP) $(ENGINE) $(MODEL) ## set up what is missing, then run every test (lint, unit, databases, engine, end to end)
 	$(MAKE) --no-print-directory lint

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import typer
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 
 from bot import handoff
 from bot.backup import BackupNotPossible, backup, restore
@@ -252,11 +252,38 @@ def counsellor_list() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(
+    create: bool = typer.Option(
+        False, "--create", help="create the PostgreSQL database first if it does not exist"
+    ),
+) -> None:
     """Create or migrate the tables of the database named by DATABASE_URL."""
     settings = Settings.from_env()
+    if create and create_database_if_missing(settings.database_url):
+        typer.echo("database created")
     upgrade(settings.database_url)
     typer.echo("database is up to date")
+
+
+def create_database_if_missing(url: str) -> bool:
+    """Create the PostgreSQL database `url` names, from the server's `postgres` database, when
+    it does not exist yet (SQLite creates its file by itself). Says whether it created it."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or not parsed.database:
+        return False
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).first()
+            if exists:
+                return False
+            quoted = connection.dialect.identifier_preparer.quote(parsed.database)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        server.dispose()
 
 
 @catalogue_app.command("import")

@@ -275,6 +275,24 @@ def mark_delivered(db: Session, message_id: int, at: dt.datetime | None = None) 
     )
 
 
+def claim_delivery(db: Session, message_id: int, at: dt.datetime | None = None) -> bool:
+    """Mark a message delivered if nobody has: the one gateway that gets True sends it (several
+    gateways starting together each find the same undelivered messages)."""
+    claimed = db.execute(
+        update(HandoffMessage)
+        .where(HandoffMessage.id == message_id, HandoffMessage.delivered_at.is_(None))
+        .values(delivered_at=at or utc_now())
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(claimed)
+
+
+def release_delivery(db: Session, message_id: int) -> None:
+    """The claimed message could not be sent: undelivered again, for the next start."""
+    db.execute(
+        update(HandoffMessage).where(HandoffMessage.id == message_id).values(delivered_at=None)
+    )
+
+
 def take_callback_contact(db: Session, handoff: Handoff, message: str) -> str | None:
     """Right after a callback was offered, a message with a phone number or an e-mail gives
     how to reach the person (and, in the rest of it, when suits them). Only that message: any

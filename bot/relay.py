@@ -419,8 +419,22 @@ class Relay:
         pending = await asyncio.to_thread(self._pending, channel)
         delivered = 0
         for handoff_id, message_id in pending:
-            delivered += await self.deliver(handoff_id, message_id)
+            if not await asyncio.to_thread(self._claim_delivery, message_id):
+                continue  # another gateway, starting too, sends this one
+            loaded = await asyncio.to_thread(self._load_message, handoff_id, message_id)
+            if loaded is not None and await self._push(loaded):
+                delivered += 1
+            else:
+                await asyncio.to_thread(self._release_delivery, message_id)
         return delivered
+
+    def _claim_delivery(self, message_id: int) -> bool:
+        with self._transaction() as db:
+            return handoff.claim_delivery(db, message_id)
+
+    def _release_delivery(self, message_id: int) -> None:
+        with self._transaction() as db:
+            handoff.release_delivery(db, message_id)
 
     def _pending(self, channel: str) -> list[tuple[int, int]]:
         with self._transaction() as db:

@@ -1,5 +1,8 @@
 """The `guidance` command as an operator uses it: migrate, import, re-import, refuse a bad file."""
 
+import uuid
+
+import pytest
 from sqlalchemy import delete, func, select, update
 from typer.testing import CliRunner
 
@@ -209,3 +212,23 @@ def test_backup_and_restore_of_the_sqlite_databases(tmp_path, monkeypatch, today
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     refused = runner.invoke(app, ["backup", str(tmp_path / "pg")])
     assert refused.exit_code == 2 and "pg_dump" in refused.output
+
+
+@pytest.mark.postgres
+def test_db_upgrade_create_makes_a_missing_postgres_database_once():
+    from sqlalchemy import create_engine, text
+
+    from bot.cli import create_database_if_missing
+    from tests.conftest import POSTGRES_ADMIN_URL, drop_postgres_database, postgres_or_skip
+
+    postgres_or_skip()
+    name = f"guidance_created_{uuid.uuid4().hex[:8]}"
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        assert create_database_if_missing(url) is True
+        assert create_database_if_missing(url) is False  # already there
+        with create_engine(url).connect() as connection:
+            assert connection.execute(text("SELECT current_database()")).scalar() == name
+        assert create_database_if_missing("sqlite:///ignored.db") is False
+    finally:
+        drop_postgres_database(name, url)

@@ -4,6 +4,7 @@ assistant still answering when the handoffs cannot be read."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -185,3 +186,33 @@ async def test_a_callback_answered_with_a_question_leaves_it_to_the_assistant(
     assert await relay.intercept(person, "+32 470 12 34 56") is None
     with seeded() as db:
         assert handoff.current_handoff(db, person).callback_contact is None
+
+
+async def test_two_gateways_starting_together_send_a_stored_reply_once(
+    database_url, seeded, tmp_path
+):
+    first = relay_on(database_url, ALWAYS_OPEN, tmp_path)
+    second = relay_on(database_url, ALWAYS_OPEN, tmp_path)
+    await first.open(PERSON, HandoffRequest(Reason.ASKED), "fr")
+    sent: list[str] = []
+
+    async def push(conversation: str, messages: list[BotMessage]) -> bool:
+        await asyncio.sleep(0.01)  # a Bot API call: the other gateway runs meanwhile
+        sent.extend(m.text for m in messages)
+        return True
+
+    first.add_pusher("telegram", push)
+    second.add_pusher("telegram", push)
+    with seeded() as db, db.begin():
+        ana = add_counsellor(
+            db, email="ana@actiris.example", team="actiris", role=Role.COUNSELLOR,
+            password="a long password 1",
+        )  # fmt: skip
+        current = handoff.current_handoff(db, PERSON)
+        handoff.claim(db, current.id, ana)
+        handoff.reply(db, current.id, ana, "Bonjour, je suis là.")
+    counts = await asyncio.gather(
+        first.deliver_pending("telegram"), second.deliver_pending("telegram")
+    )
+    assert sorted(counts) == [0, 1]
+    assert sent == [text("counsellor_says", "fr", text="Bonjour, je suis là.")]
