@@ -384,9 +384,9 @@ class Stack:
                 process.wait()
 
 
-# A replica that died holding a conversation's lock keeps it at most this long; turns take
-# about a second.
-TICKET_LOCK_SECONDS = 15
+# How long a turn waits for its conversation's lock before the engine gives up (the gateway
+# stops waiting after ENGINE_TIMEOUT_SECONDS anyway); a dead engine's lock frees itself sooner.
+TICKET_LOCK_SECONDS = 30
 
 
 def status_file(settings: Settings) -> Path:
@@ -408,7 +408,7 @@ def replication_problem(settings: Settings) -> str | None:
 
 
 def write_replicated_endpoints(settings: Settings, path: Path) -> Path:
-    """The engines' endpoints: the tracker store in PostgreSQL, Rasa's Redis lock store (with
+    """The engines' endpoints: the tracker store in PostgreSQL, a lock store in Redis (with
     socket timeouts: a lock client without them can hang forever on a dead Redis), and the
     action servers behind the balancer."""
     redis = urlparse(settings.redis_url)
@@ -416,7 +416,8 @@ def write_replicated_endpoints(settings: Settings, path: Path) -> Path:
         "action_endpoint": {"url": "http://127.0.0.1:${ACTION_PORT}/webhook"},
         "tracker_store": {"type": "SQL", "url": "${TRACKER_DATABASE_URL}"},
         "lock_store": {
-            "type": "redis",
+            # Rasa's own Redis lock store is not safe across engines (engine/lock_store.py).
+            "type": "engine.lock_store.ConversationLockStore",
             "url": redis.hostname or "127.0.0.1",
             "port": redis.port or 6379,
             "db": int(redis.path.lstrip("/") or 0),

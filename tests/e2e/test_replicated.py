@@ -146,7 +146,7 @@ def test_turns_sent_at_once_to_both_engines_are_taken_one_at_a_time(replicated):
     """Rasa's Redis lock store: the two engines take turns on one conversation."""
     engines = replicated.stack.urls_of("engine")
     sender = f"replicated-{next(_people)}"
-    messages = [f"quelles formations en {topic} ?" for topic in ("data", "cybersécurité") * 3]
+    messages = [f"quelles formations en {topic} ?" for topic in ("data", "cybersécurité") * 5]
 
     def send(n: int) -> int:
         return httpx.post(

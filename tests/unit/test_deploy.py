@@ -519,7 +519,7 @@ def test_the_endpoints_use_plain_variables_and_a_numeric_timeout() -> None:
     text = engine_endpoints_text()
     endpoints = yaml.safe_load(text)
     lock_store = endpoints["lock_store"]
-    assert lock_store["type"] == "redis"
+    assert lock_store["type"] == "engine.lock_store.ConversationLockStore"
     timeout = lock_store["socket_timeout"]
     assert isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
     assert isinstance(lock_store["port"], int) and isinstance(lock_store["db"], int)
@@ -569,12 +569,12 @@ def test_rasa_reads_the_endpoints() -> None:
     assert set(values) == endpoint_variables(engine_endpoints_text())
     result = subprocess.run(
         [str(python), "-W", "ignore", "-c", RASA_READS_ENDPOINTS, str(DEPLOY / "endpoints.yml")],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True, text=True, timeout=120, check=False, cwd=PROJECT_ROOT,
         env={**os.environ, **values, "RASA_TELEMETRY_ENABLED": "false"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     read = json.loads(result.stdout.strip().splitlines()[-1])
-    assert read["lock_store"] == "RedisLockStore"
+    assert read["lock_store"] == "ConversationLockStore"
     assert isinstance(read["socket_timeout"], (int, float)) and read["socket_timeout"] > 0
     assert read["tracker_store"] == values["TRACKER_DATABASE_URL"]
     assert read["action"] == values["ACTION_ENDPOINT_URL"]
