@@ -179,6 +179,26 @@ def conversations_of(
         sent += len(conversation)
 
 
+async def hold_conversation(
+    send: Send,
+    sender: str,
+    conversation: list[tuple[str, str | None]],
+    latencies: list[float],
+    pause: Callable[[], float] | None = None,
+) -> int:
+    """Send a conversation's messages one after the other, noting each round trip (ms) and
+    waiting `pause()` seconds after each, as a person reads and types; says how many failed."""
+    failed = 0
+    for message, lang in conversation:
+        started = time.perf_counter()
+        ok = await send(sender, message, lang)
+        latencies.append((time.perf_counter() - started) * 1000)
+        failed += 0 if ok else 1
+        if pause is not None:
+            await asyncio.sleep(pause())
+    return failed
+
+
 async def measure_load(
     name: str, send: Send, conversations: list[list[tuple[str, str | None]]], training: float,
     cold: float, engine_pgid: int,
@@ -192,11 +212,7 @@ async def measure_load(
         rng = random.Random(index)
         for conversation in conversations_of(index, conversations):
             sender = f"bench-{index}-{rng.randrange(10**12)}"
-            for message, lang in conversation:
-                started = time.perf_counter()
-                ok = await send(sender, message, lang)
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += 0 if ok else 1
+            errors += await hold_conversation(send, sender, conversation, latencies)
 
     started = time.perf_counter()
     await asyncio.gather(*(person(i) for i in range(PEOPLE)))
@@ -617,12 +633,9 @@ async def soak(stack: Stack, client: httpx.AsyncClient) -> dict[str, Any]:
         while time.perf_counter() < deadline:
             conversation = OUR_CONVERSATIONS[rng.randrange(len(OUR_CONVERSATIONS))]
             sender = f"soak-{index}-{rng.randrange(10**12)}"
-            for message, lang in conversation:
-                started = time.perf_counter()
-                ok = await send(sender, message, lang)
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += 0 if ok else 1
-                await asyncio.sleep(rng.uniform(*SOAK_PAUSE))
+            errors += await hold_conversation(
+                send, sender, conversation, latencies, lambda: rng.uniform(*SOAK_PAUSE)
+            )
 
     async def sample() -> None:
         while True:

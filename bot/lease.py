@@ -14,13 +14,15 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_RENEW = """
+# Only the holder may renew or release (a holder that lost it must not take or free another's);
+# the engines' conversation lock (engine/lock_store.py) uses the same two.
+RENEW_IF_HOLDER = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('pexpire', KEYS[1], ARGV[2])
 end
 return 0
 """
-_RELEASE = """
+RELEASE_IF_HOLDER = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1])
 end
@@ -49,7 +51,7 @@ class Lease:
         try:
             if self.held:
                 self.held = bool(
-                    await self._redis.eval(_RENEW, 1, self.key, self.holder, self.ttl_ms)
+                    await self._redis.eval(RENEW_IF_HOLDER, 1, self.key, self.holder, self.ttl_ms)
                 )
             if not self.held:
                 self.held = bool(
@@ -62,7 +64,7 @@ class Lease:
     async def release(self) -> None:
         try:
             if self.held:
-                await self._redis.eval(_RELEASE, 1, self.key, self.holder)
+                await self._redis.eval(RELEASE_IF_HOLDER, 1, self.key, self.holder)
         except Exception as exc:
             logger.warning("lease %s not released: %s", self.key, type(exc).__name__)
         finally:

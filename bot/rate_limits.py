@@ -37,7 +37,8 @@ class RateLimits:
     def __init__(self, settings: Settings):
         url = settings.effective_rate_limit_storage
         # A Redis that stops answering must cost a message seconds, not hang it.
-        options = {"socket_timeout": 2, "socket_connect_timeout": 2} if "redis" in url else {}
+        shared = url.startswith(("redis://", "rediss://", "redis+"))
+        options = {"socket_timeout": 2, "socket_connect_timeout": 2} if shared else {}
         storage = storage_from_string(url, **options)
         self._limiter = MovingWindowRateLimiter(storage)
         self._per_client: RateLimitItem = parse(settings.rate_limit_client)

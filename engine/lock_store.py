@@ -1,6 +1,7 @@
 """The engines' lock on a conversation when several engines share one conversation store,
 named in their endpoints (`lock_store: type: engine.lock_store.ConversationLockStore`) and
-loaded by the engine (.venv-rasa); the application never imports this module.
+loaded by the engine (.venv-rasa); the application never imports this module. It shares the
+holder-only Lua scripts of the gateways' lease (bot/lease.py, which needs only redis-py).
 
 Rasa 3.6's `RedisLockStore` issues its tickets by reading one Redis key, changing it and writing
 it back: two engines taking a turn of the same conversation at the same moment can both get the
@@ -27,21 +28,9 @@ from typing import Any
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 
-logger = logging.getLogger(__name__)
+from bot.lease import RELEASE_IF_HOLDER, RENEW_IF_HOLDER
 
-# Only the holder may renew or release (a holder that lost the lock must not free another's).
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('del', KEYS[1])
-end
-return 0
-"""
+logger = logging.getLogger(__name__)
 
 
 class ConversationLockStore(RedisLockStore):
@@ -77,7 +66,7 @@ class ConversationLockStore(RedisLockStore):
         finally:
             keeper.cancel()
             try:
-                self.red.eval(_RELEASE, 1, key, token)
+                self.red.eval(RELEASE_IF_HOLDER, 1, key, token)
             except Exception as exc:
                 # It frees itself within HOLD_SECONDS.
                 logger.warning("conversation lock not released: %s", type(exc).__name__)
@@ -86,4 +75,4 @@ class ConversationLockStore(RedisLockStore):
         while True:
             await asyncio.sleep(self.HOLD_SECONDS / 3)
             with suppress(Exception):
-                self.red.eval(_RENEW, 1, key, token, hold_ms)
+                self.red.eval(RENEW_IF_HOLDER, 1, key, token, hold_ms)
