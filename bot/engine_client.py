@@ -325,9 +325,5 @@ class EngineClient:
             return False
         return response.status_code == 200
 
-    async def is_up(self) -> bool:
-        """At least one replica answers."""
-        return any((await self.replicas_up()).values())
-
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

@@ -108,9 +108,6 @@ class Hub:
                 logger.warning("a live subscriber is not reading: event dropped")
         return delivered
 
-    def has_subscribers(self, topic: str) -> bool:
-        return bool(self._subscribers.get(topic))
-
 
 class SharedHub(Hub):
     """A Hub whose events cross gateways through Redis pub/sub.
