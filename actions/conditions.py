@@ -44,10 +44,13 @@ def say_conditions(turn: Turn, course: Course) -> None:
         return
     intro = turn.reply.text("conditions_intro", **values)
     turn.reply.say_text(f"{intro}\n{bullets([r.reason for r in rules])}")
-    turn.reply.say("conditions_ask_facts")
-    turn.remember(pending="ask_eligibility")
-    if any(rule.kind == "actiris_registered" for rule in rules):
-        turn.remember(asked_actiris=True)  # "ja, ben ik" answers it
+    # "Can I join?" asked before saying anything about oneself: the answer is "not yet known",
+    # and which facts would settle it (only those the rules need).
+    unknown = evaluate(rules, PersonFacts()).unknown
+    if unknown:
+        missing = _joined(turn, missing_facts(turn, unknown))
+        turn.reply.say("conditions_unsure", missing=missing)
+        turn.remember(pending="ask_eligibility")
 
 
 def say_verdict(turn: Turn, course: Course, facts: PersonFacts) -> None:
@@ -88,6 +91,13 @@ def missing_facts(turn: Turn, rules: list[Rule]) -> list[str]:
     if any(r.kind == "actiris_registered" for r in rules):
         turn.remember(asked_actiris=True)  # "ja ben ik" will answer it
     return list(dict.fromkeys(turn.reply.text(_MISSING_KEY[r.kind]) for r in rules))
+
+
+def _joined(turn: Turn, items: list[str]) -> str:
+    """ "a, b and c" in the conversation's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {turn.reply.text('word_and')} {items[-1]}"
 
 
 def say_verdicts(

@@ -146,11 +146,12 @@ def resolve(
     if match.how == "partner_topic" and not match.keys:
         context.missing_at_partner = True
         return context
-    # "Celle de septembre" right after a course was discussed: its session in September.
+    # "Celle de septembre" right after a course was discussed: its session in September; "and
+    # in March?" too, when it has none then (which its answer says).
     if (
         match.how == "month"
         and focus is not None
-        and turn.index.find_session(turn.text, focus.key).keys
+        and (turn.index.find_session(turn.text, focus.key).keys or len(words(turn.text)) <= 4)
     ):
         return _found(context, [focus], "memory")
     if match.keys:

@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from actions.common import AssistantAction, Turn, hand_over
 from actions.conditions import say_eligibility, say_verdicts
 from actions.context import (
+    MAX_BUTTONS,
     CourseContext,
     about_an_organisation,
     course_line,
@@ -25,8 +26,9 @@ from actions.context import (
 )
 from actions.typed_answers import ASPECT_QUESTIONS, follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
+from bot.catalogue.resolver import month_named
 from bot.db.models import Course, CourseSession, localized
-from bot.i18n import format_date, format_days, format_hours, topic_name
+from bot.i18n import format_date, format_days, format_hours, month_name, topic_name
 from bot.reading import read_aspects, wants_to_sign_up
 
 MAX_SESSIONS_SHOWN = 3
@@ -164,6 +166,17 @@ def say_schedule(turn: Turn, course: Course) -> None:
     if not sessions:
         turn.reply.say("no_sessions", title=title, partner=partner.name, contact=partner.contact)
         return
+    month = month_named(turn.text)
+    in_month = [s for s in sessions if s.start_date.month == month]
+    if in_month:
+        sessions = in_month  # "is there one in June?"
+    elif month:
+        turn.reply.say(
+            "no_session_in_month",
+            month=month_name(month, turn.lang),
+            title=title,
+            partner=partner.name,
+        )
     turn.reply.say("schedule_intro", title=title, partner=partner.name)
     for session in sessions:
         turn.reply.say_text(session_text(turn, course, session))
@@ -307,8 +320,13 @@ class ActionCost(CourseFactAction):
     def several(self, turn: Turn, context: CourseContext) -> list[EventType]:
         courses = context.courses or search_courses(turn.db, turn.today)
         if courses and all(c.cost_eur == 0 for c in courses):
-            turn.reply.say("cost_overview")
-            offer_courses(turn, courses, self.intent, "pick_course")
+            if context.courses and len(courses) <= MAX_BUTTONS:
+                # "Is BeCode free?": the trainings it is about, by name.
+                titles = [f"• {course_title(c, turn.lang)} ({c.partner.name})" for c in courses]
+                turn.reply.say_text("\n".join([turn.reply.text("cost_free_list"), *titles]))
+            else:
+                turn.reply.say("cost_overview")
+            offer_courses(turn, courses, self.intent, "pick_course_allowance")
             return remember(turn, context)
         return ask_which_course(turn, context, self.intent)
 

@@ -105,6 +105,11 @@ class ActionCancelRegistration(AssistantAction):
         target = next((r for r in active if r.reference == chosen), None) or (
             found_by_reference(turn) if not chosen else None
         )
+        typed_reference = split_reference(turn.text)[0]
+        if target is None and len(active) == 1 and not chosen and typed_reference is None:
+            # "Cancel my registration" with one to cancel: asking "which one?" would only
+            # offer it back.
+            target = active[0]
         if target is None:
             if not active and wants_to_sign_up(turn.text):
                 # "Schrijf me in voor…": a sign-up the engine took for its opposite.

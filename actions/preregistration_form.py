@@ -48,6 +48,23 @@ LEFT = "left"
 ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 
 
+def failed_answer(turn: Turn, slot: str) -> dict[str, Any]:
+    """Count a failed answer whose reason was already said; the second offers a person."""
+    tracker = turn.tracker
+    failures = (
+        (tracker.get_slot("failures") or 0) + 1 if tracker.get_slot("failed_slot") == slot else 1
+    )
+    if failures >= 2:
+        turn.reply.say(
+            "invalid_twice",
+            buttons=[
+                {"title": turn.reply.text("button_counsellor"), "payload": "/ask_human"},
+                {"title": turn.reply.text("button_later"), "payload": "/stop"},
+            ],
+        )
+    return {slot: None, "failed_slot": slot, "failures": failures}
+
+
 def reset_form() -> list[EventType]:
     """Forget the form's answers (they are personal data) and its bookkeeping."""
     return [
@@ -315,25 +332,7 @@ class ValidatePreregistrationForm(FormValidation):
     def _invalid(self, turn: Turn, slot: str) -> dict[str, Any]:
         # An off-topic message is no bad answer: say what the assistant does, then ask again.
         turn.reply.say("out_of_scope" if turn.intent == "out_of_scope" else f"invalid_{slot}")
-        return self._invalid_silently(turn, slot)
-
-    def _invalid_silently(self, turn: Turn, slot: str) -> dict[str, Any]:
-        """Count a failed answer whose reason was already said; the second offers a person."""
-        tracker = turn.tracker
-        failures = (
-            (tracker.get_slot("failures") or 0) + 1
-            if tracker.get_slot("failed_slot") == slot
-            else 1
-        )
-        if failures >= 2:
-            turn.reply.say(
-                "invalid_twice",
-                buttons=[
-                    {"title": turn.reply.text("button_counsellor"), "payload": "/ask_human"},
-                    {"title": turn.reply.text("button_later"), "payload": "/stop"},
-                ],
-            )
-        return {slot: None, "failed_slot": slot, "failures": failures}
+        return failed_answer(turn, slot)
 
     @staticmethod
     def _events(values: dict[str, Any]) -> list[EventType]:
@@ -434,7 +433,7 @@ class ValidatePreregistrationForm(FormValidation):
             if left is not None:
                 return left
             turn.reply.say("session_not_found", **course_values(turn, course))
-            failed = self._invalid_silently(turn, "session")
+            failed = failed_answer(turn, "session")
             return [*self._events(failed), SlotSet("course", ref.key)]
         return [SlotSet("session", None), SlotSet("course", ref.key)]
 

@@ -28,6 +28,7 @@ from actions.preregistration_form import (
     ValidatePreregistrationForm,
     answers_as_facts,
     chosen_session,
+    failed_answer,
     reset_form,
 )
 from bot.catalogue.queries import get_session, is_open, open_sessions, search_courses
@@ -362,6 +363,16 @@ class ActionStopPreregistration(AssistantAction):
             return [SlotSet(asked, "unknown"), FollowupAction("preregistration_form")]
         if turn.tracker.get_slot("pending") == "confirm" and not said_stop and confirms(turn.text):
             return hand_over(turn, "confirm")  # "top, bevestigen" at the summary
+        if asked and not said_stop:
+            # "Oud genoeg 😂" at "how old are you?" reads like "enough!" to the engine: an
+            # answer the form cannot use, which it says and asks again, losing nothing.
+            turn.reply.say(f"invalid_{asked}")
+            failed = failed_answer(turn, asked)
+            return [
+                *(SlotSet(name, value) for name, value in failed.items()),
+                SlotSet("requested_slot", asked),
+                FollowupAction("preregistration_form"),
+            ]
         turn.reply.say("prereg_stopped")
         return [*reset_form(), SlotSet("session", None)]
 
@@ -381,5 +392,8 @@ def last_question_of_the_form(tracker: Tracker) -> str | None:
 # Words that leave the form whatever else the message says.
 _STOP_WORDS = re.compile(
     r"\b(?:stop|stoppe|stopper|stoppen|arrete|arreter|annule|annuler|laisse\s+tomber|cancel|quit|"
-    r"ophouden|laat\s+maar|never\s*mind|forget\s+it)\b"
+    r"ophouden|laat\s+maar|never\s*mind|forget\s+it|"
+    r"change\s+d'avis|(?:veux|veut)\s+plus|plus\s+envie|pas\s+envie|"
+    r"wil\s+(?:het\s+)?niet\s+meer|geen\s+zin|toch\s+niet|"
+    r"changed\s+my\s+mind|(?:don't|dont|do\s+not)\s+want|not\s+anymore|no\s+longer)\b"
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, Turn, hand_over
-from actions.context import resolve, say_organisations
+from actions.context import CourseContext, resolve, say_organisations
 from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
 
 # The question each aspect a message asks about belongs to.
@@ -65,7 +65,15 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
         # A course named answers "which one?" (so does a topic or partner narrowing the list
         # just shown); "what do they have?" is a question of its own.
         answering = context.named_courses or context.how in ("partner_topic", "shown")
-        question = (waiting if answering else None) or follow_up_question(turn) or asked or listing
+        # "Is there one in June?", "and in March?" about the course in focus: its sessions.
+        by_date = "ask_schedule" if not aspects and _names_a_session(turn, context) else None
+        question = (
+            (waiting if answering else None)
+            or by_date
+            or follow_up_question(turn)
+            or asked
+            or listing
+        )
         return hand_over(turn, question)
     short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
     if asked and (loose or short) and turn.slot("course"):
@@ -77,3 +85,12 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     if context.organisations and say_organisations(turn, context):
         return []
     return None
+
+
+def _names_a_session(turn: Turn, context: CourseContext) -> bool:
+    """The message asks for a session of the one course in context by its month or date
+    (there may be none then: the schedule says so)."""
+    if len(context.courses) != 1:
+        return False
+    match = turn.index.find_session(turn.text, context.courses[0].key)
+    return match.how in ("month", "date")

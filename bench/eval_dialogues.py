@@ -56,7 +56,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 VERDICTS: dict[str, tuple[str, ...]] = {
     "eligible": ("verdict_eligible", "verdict_line_eligible", "fits_intro"),
     "not_eligible": ("verdict_not_eligible", "verdict_line_not_eligible", "prereg_not_eligible"),
-    "unsure": ("verdict_unsure", "verdict_line_unsure", "summary_needs_check"),
+    "unsure": ("verdict_unsure", "verdict_line_unsure", "summary_needs_check", "conditions_unsure"),
 }
 DEAD_ENDS = ("did_you_mean", "fallback", "second_miss")
 # Messages that only say an answer could not be used: with the same question after them, the
@@ -201,7 +201,9 @@ def check_turn(
             problems.append(f"organisation {expect['organisation']} not explained")
     if expect.get("reference") and not REFERENCE.search(reply):
         problems.append("no reference")
-    if expect.get("cost") == "free" and not says(reply, ("cost_free", "cost_overview"), lang):
+    if expect.get("cost") == "free" and not says(
+        reply, ("cost_free", "cost_overview", "cost_free_list"), lang
+    ):
         problems.append("not said free")
     for text in expect.get("mentions") or []:
         if plain(text) not in plain(reply):

@@ -27,6 +27,9 @@ MESSAGES_FILE = PROJECT_ROOT / "bot" / "messages.yml"
 # language of a first message, and to switch a conversation to another one.
 FIRST_MESSAGE_MARGIN = 2.0
 SWITCH_MARGIN = 8.0
+# Below the first message's margin, the leader is still a better guess than the default
+# ("cyber secu courses?" leans English): answered in it, and the next message may settle it.
+GUESS_MARGIN = 0.5
 
 _SWITCH_TARGETS: dict[str, tuple[str, ...]] = {
     "fr": ("francais", "french", "frans", "franse", "fr"),

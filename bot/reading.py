@@ -214,10 +214,12 @@ _AGE_PATTERNS = [
     re.compile(
         r"\b(?:j'?\s?ai|jai|ik\s+ben|ben\s+ik|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"
     ),
-    # A young person "of 24": "een jongeman van 24", "un jeune de 19", "a young man of 20".
+    # A young person "of 24": "een jongeman van 24", "un jeune de 19", "a young man of 20",
+    # "a young man, 26, lives in…", "une cliente âgée de 19".
     re.compile(
-        r"\b(?:jongeman|jongen|meisje|jongere|jeune|garcon|fille|young\s+(?:man|woman|person)|"
-        r"boy|girl)\s+(?:van|de|d'|of)\s+(\d{2})\b"
+        r"\b(?:jongeman|jongen|meisje|jongere|jeune|garcon|fille|homme|femme|client|cliente|"
+        r"young\s+(?:man|woman|person|guy|lady)|man|woman|guy|boy|girl)\s*(?:van|de|d'|of|aged|"
+        r"agee?\s+de|,)\s*(\d{2})\b(?!\s*(?:euro|eur|%|h\b|weeks?|weken|semaines?|mois|months?))"
     ),
     # "A young man I follow is 19", "ben 16": an age without the usual words.
     re.compile(
@@ -564,8 +566,8 @@ def read_aspects(message: str) -> list[str]:
 
 
 _SIGN_UP = re.compile(
-    r"\b(?:m'?in?s?crire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
-    r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him)|"
+    r"\b(?:m[\s']?in?s?crire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
+    r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him|here|now|for)|"
     r"pre-?register|put\s+me\s+(?:down|in)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
     r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
     r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
@@ -580,6 +582,11 @@ _MAY_I = re.compile(
 # A message that starts with the word, as a heading: "inscription webdev mars".
 _SIGN_UP_HEADLINE = re.compile(
     r"^\W*(?:inscription|inschrijving|registration|sign\s*-?\s*up|enrol(?:l)?ment)\b\s+\S"
+)
+# "Can I just sign up here?", "je peux m'inscrire directement ?": a request to do it now.
+_RIGHT_HERE = re.compile(
+    r"\b(?:just|here|now|right\s+away|directly|through\s+you|with\s+you|ici|maintenant|"
+    r"direct(?:ement)?|avec\s+toi|par\s+toi|hier|nu|meteen|gewoon|via\s+(?:jou|u|toi|you))\b"
 )
 # Signing up someone else: "kan ik haar inschrijven?" asks to do it, not whether one may.
 _SIGN_UP_SOMEONE = re.compile(
@@ -607,5 +614,7 @@ def wants_to_sign_up(message: str) -> bool:
     headline = _SIGN_UP_HEADLINE.search(text) and "?" not in text
     if headline and not (_QUESTION_WORDS.search(text) or read_aspects(text)):
         return True  # "inscription réseaux sociaux, celle du 7 juin"
-    asking = _MAY_I.search(text) and not _SIGN_UP_SOMEONE.search(text)
+    asking = (
+        _MAY_I.search(text) and not _SIGN_UP_SOMEONE.search(text) and not _RIGHT_HERE.search(text)
+    )
     return bool(_SIGN_UP.search(text)) and not asking

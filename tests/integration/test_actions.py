@@ -38,7 +38,8 @@ from bot.catalogue.queries import (
     upcoming_sessions,
 )
 from bot.db.models import CourseSession, localized
-from bot.i18n import format_date, text
+from bot.i18n import format_date, month_name, text
+from bot.language import detect_language
 
 
 @pytest.fixture
@@ -160,6 +161,35 @@ def test_schedule_of_one_course_gives_dates_days_place_and_seats(db, today):
     assert SlotSet("course", key) in events
 
 
+def test_a_month_asked_about_the_course_in_mind_shows_its_sessions_then(db, today):
+    key = "molengeek-coding-school"
+    with db() as session:
+        sessions = upcoming_sessions(get_course(session, key), today)[:3]
+    month = sessions[1].start_date.month
+    asked = f"is there one in {month_name(month, 'en')}"
+    _, texts, _ = run(ActionSchedule(), tracker(asked, slots={"course": key}, lang="en"))
+    assert format_date(sessions[1].start_date, "en") in texts
+    others = [s for s in sessions if s.start_date.month != month]
+    assert not any(format_date(s.start_date, "en") in texts for s in others)
+    # A month without a session: said so, and every session shown.
+    empty = next(m for m in range(1, 13) if all(s.start_date.month != m for s in sessions))
+    asked = f"and in {month_name(empty, 'en')}?"
+    _, texts, _ = run(ActionSchedule(), tracker(asked, slots={"course": key}, lang="en"))
+    assert month_name(empty, "en") in texts.split("\n")[0]
+    assert all(format_date(s.start_date, "en") in texts for s in sessions)
+
+
+def test_the_cost_of_a_partners_trainings_names_them(db, today):
+    with db() as session:
+        courses = search_courses(session, today, partner_key="becode")
+        titles = [c.title_en for c in courses]
+    _, texts, _ = run(
+        ActionCost(), tracker("is becode free", entities=[("partner", "becode")], lang="en")
+    )
+    assert texts.startswith(text("cost_free_list", "en"))
+    assert titles and all(title in texts for title in titles)
+
+
 def test_a_date_changed_in_the_database_shows_in_the_next_answer(db, today):
     key = "becode-web-developer"
     new_start = today + dt.timedelta(days=3)
@@ -262,7 +292,9 @@ def test_conditions_of_a_course_come_from_its_rules(db):
     )
     for rule in course.rules:
         assert rule.reason_nl in texts
-    assert text("conditions_ask_facts", "nl") in texts
+    # Nothing known of the person yet: not yet known, and the facts that would settle it.
+    missing = "je leeftijd en of je ingeschreven bent bij Actiris"
+    assert text("conditions_unsure", "nl", missing=missing) in texts
 
 
 @pytest.mark.parametrize(
@@ -473,6 +505,14 @@ def test_a_first_message_that_says_no_language_leaves_it_to_the_next(db):
     slots = {"language": "en", "language_guessed": False}
     messages, _, _ = run(ActionGreet(), tracker("ok merci", slots=slots))
     assert messages[0]["text"] == text("greet", "en")
+
+
+def test_a_first_message_that_leans_to_a_language_is_answered_in_it_as_a_guess(db):
+    # "courses" leans English without settling it: English is the better guess than the default.
+    assert detect_language("secu courses?") is None
+    messages, _, events = run(ActionGreet(), tracker("secu courses?"))
+    assert messages[0]["text"] == text("greet", "en")
+    assert SlotSet("language_guessed", True) in events
 
 
 def test_what_a_course_is_comes_from_its_description(db):

@@ -27,6 +27,7 @@ from actions.preregistration_summary import (
     ActionChangeAnswer,
     ActionConfirmRegistration,
     ActionRegistrationSummary,
+    ActionStopPreregistration,
 )
 from bot.catalogue.queries import get_course
 from bot.db.models import CourseSession, Registration, localized
@@ -419,6 +420,49 @@ def test_check_cancel_and_delete(db, session_key):
     with db() as s:
         row = s.scalars(select(Registration)).one()
         assert (row.first_name, row.contact, row.conversation_id) == (None, None, None)
+
+
+def test_cancelling_with_one_registration_cancels_it_without_asking_which(db, session_key):
+    run(ActionConfirmRegistration(), tracker(slots=filled(session_key), sender="p1"))
+    with db() as s:
+        reference = s.scalars(select(Registration.reference)).one()
+    _, cancelled, _ = run(
+        ActionCancelRegistration(), tracker("found a job, cancel my registration", sender="p1")
+    )
+    assert cancelled == text("cancel_done", "en", reference=format_reference(reference))
+    with db() as s:
+        assert s.scalars(select(Registration.status)).one() == "cancelled"
+
+
+def test_cancelling_with_another_reference_typed_cancels_nothing(db, session_key):
+    run(ActionConfirmRegistration(), tracker(slots=filled(session_key), sender="p1"))
+    _, answer, _ = run(ActionCancelRegistration(), tracker("cancel AAA-AAA", sender="p1"))
+    assert answer == text("cancel_which", "en")
+    with db() as s:
+        assert s.scalars(select(Registration.status)).one() != "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("message", "stops"),
+    [("old enough lol", False), ("genoeg", False), ("stop", True), ("laat maar", True),
+     ("i changed my mind", True)],
+)  # fmt: skip
+def test_a_stop_read_into_an_answer_asks_again_and_keeps_the_form(db, session_key, message, stops):
+    """The engine reads "old enough lol" at "how old are you?" as "stop": the form only stops
+    on words that say so, and otherwise explains and asks again."""
+    slots = {"session": session_key, "course": COURSE, "data_consent": True, "first_name": "Ana"}
+    t = tracker(message, intent="stop", slots=slots)
+    t.events = [{"event": "slot", "name": "requested_slot", "value": "age"}]
+    _, texts, events = run(ActionStopPreregistration(), t)
+    if stops:
+        assert texts == text("prereg_stopped", "en")
+        assert not any(e.get("name") == "preregistration_form" for e in events)
+    else:
+        assert texts.startswith(text("invalid_age", "en"))
+        assert {"event": "followup", "name": "preregistration_form"} in [
+            {"event": e["event"], "name": e.get("name")} for e in events
+        ]
+        assert SlotSet("requested_slot", "age") in events
 
 
 def test_a_payload_swapping_the_session_after_the_summary_confirms_the_summarized_one(

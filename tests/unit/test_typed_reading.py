@@ -36,6 +36,10 @@ YEAR = 2026
         ("ik ben 20 en sta bij actiris ingeschreven", 20, True, None),
         ("ik woon in Zaventem (1930) maar ben wel bij Actiris ingeschreven", None, True, "1930"),
         ("ik sta niet bij actiris ingeschreven", None, False, None),
+        # An age set off by commas, as a counsellor writes about someone they follow.
+        ("she is a young woman, 19, registered at actiris", 19, True, None),
+        ("ik begeleid een man, 27", 27, None, None),
+        ("the course, 12 weeks", None, None, None),
     ],
 )
 def test_a_situation_told_in_passing(text, age, actiris, postcode):
@@ -151,6 +155,12 @@ def test_a_diploma_asked_about():
         ("inscription ?", False),
         ("inscription jusqu'à quand", False),
         ("inscription comment ça marche", False),
+        # "Can I…?" asks whether one may, unless it asks to do it here and now.
+        ("can i register for aws?", False),
+        ("mag ik me inschrijven?", False),
+        ("can i register here for the cloud one", True),
+        ("kan ik me gewoon hier inschrijven", True),
+        ("je peux m inscrire directement ?", True),
     ],
 )
 def test_sign_up_typed_as_people_type_it(text, sign_up):
