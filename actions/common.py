@@ -27,13 +27,18 @@ from bot.eligibility import PersonFacts
 from bot.errors import describe_error
 from bot.i18n import text
 from bot.language import GUESS_MARGIN, SWITCH_MARGIN, detect_language
-from bot.reading import Situation, read_situation, read_yes_no_unknown, wants_data_erased
+from bot.reading import Situation, plain, read_situation, read_yes_no_unknown, wants_data_erased
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 # Telegram's deep-link payload alphabet and length; other channels follow the same rule.
 SOURCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+# An acknowledgement that goes on to something else ("ok, and web dev at BeCode?") is no answer
+# to "are you registered at Actiris?".
+_NO_ANSWER = re.compile(r"^\W*(?:ok|oke|okay|oki|d'?accord|dac|top|cool|bon|alors|so|goed)\b")
 
 
 @lru_cache(maxsize=1)
@@ -176,8 +181,13 @@ class Turn:
         if self.text.startswith("/"):
             return Situation()
         situation = read_situation(self.text, current_year=self.today.year)
-        if situation.actiris_registered is None and self.tracker.get_slot("asked_actiris"):
-            # "Ja ben ik, en ik woon in Laken" after "I still need: if you're at Actiris".
+        if (
+            situation.actiris_registered is None
+            and self.tracker.get_slot("asked_actiris")
+            and not _NO_ANSWER.search(plain(self.text))
+        ):
+            # "Ja ben ik, en ik woon in Laken" after "I still need: if you're at Actiris" (but
+            # "ok, and web dev at BeCode?" asks on).
             answer = read_yes_no_unknown(self.text)
             if answer in ("yes", "no"):
                 situation = replace(situation, actiris_registered=answer == "yes")

@@ -155,7 +155,7 @@ def say_what_fits(turn: Turn, courses: list[Course], facts: PersonFacts) -> None
 def say_eligibility(turn: Turn, course: Course) -> None:
     """The conditions of `course`, or whether the person meets them when they said anything."""
     facts = turn.facts
-    told = not turn.situation.empty or turn.situation.unsure_of_actiris  # "no diploma", "idk"
+    told = not turn.situation.empty  # "no diploma", "idk if I'm at Actiris"
     if facts.empty and not told:
         say_conditions(turn, course)
     else:

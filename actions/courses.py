@@ -26,7 +26,7 @@ from actions.context import (
 )
 from actions.typed_answers import ASPECT_QUESTIONS, follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
-from bot.catalogue.resolver import month_named
+from bot.catalogue.resolver import ORDINALS, month_named, words
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, month_name, topic_name
 from bot.reading import read_aspects, wants_to_sign_up
@@ -35,8 +35,12 @@ MAX_SESSIONS_SHOWN = 3
 
 
 def focus(turn: Turn, course: Course | None) -> None:
-    """Keep the course in mind (follow-ups are about it), or forget it."""
+    """Keep the course in mind (follow-ups are about it), or forget it. A list shown before
+    that does not hold it is stale: "die" or "the first one" no longer points into it."""
     turn.remember(course=course.key if course else None)
+    shown = turn.remembered.get("shown_courses", turn.slot_list("shown_courses"))
+    if course and shown and course.key not in shown:
+        turn.remember(shown_courses=None)
 
 
 def remember(turn: Turn, context: CourseContext) -> list[EventType]:
@@ -180,7 +184,13 @@ def say_schedule(turn: Turn, course: Course) -> None:
     turn.reply.say("schedule_intro", title=title, partner=partner.name)
     for session in sessions:
         turn.reply.say_text(session_text(turn, course, session))
-    turn.remember(shown_sessions=[s.key for s in sessions], shown_courses=None)
+    # The list a rank chose this course from stays the one "and the second?" counts in.
+    ranked = course.key in turn.slot_list("shown_courses") and any(
+        w in ORDINALS for w in words(turn.text)
+    )
+    turn.remember(shown_sessions=[s.key for s in sessions])
+    if not ranked:
+        turn.remember(shown_courses=None)
     if any(s.sample for s in sessions):
         turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)
 

@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
-from bot.reading import is_follow_up, read_aspects, wants_to_sign_up
+from bot.catalogue.resolver import POINTER
+from bot.reading import is_follow_up, plain, read_aspects, wants_to_sign_up
 
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
@@ -51,7 +52,7 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
     context = resolve(turn, use_memory=False, about_partner=True, guess_topic=True)
-    told = not turn.situation.facts.empty
+    told = not turn.situation.facts.empty or turn.situation.unsure_of_actiris
     alone = not (context.courses or context.partner or told)
     if context.organisations and alone and say_organisations(turn, context):
         return []  # "en het OCMW?"
@@ -76,7 +77,9 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
         )
         return hand_over(turn, question)
     short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
-    if asked and (loose or short) and turn.slot("course"):
+    # "When is the next one and where": it points at the course in focus.
+    pointing = bool(POINTER.search(plain(turn.text)))
+    if asked and (loose or short or pointing) and turn.slot("course"):
         # "age min?", "c ou?" about the course just discussed.
         return hand_over(turn, asked)
     if told and loose:

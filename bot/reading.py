@@ -111,9 +111,11 @@ _NO_PHRASES = re.compile(
     r"je\s+(?:ne\s+)?pense\s+pas|i\s+don'?t\s+think\s+so)\b"
 )
 _UNKNOWN = re.compile(
-    r"\b(?:je ne sais pas|je sais pas|j'?sais pas|jsp|aucune idee|sais pas|pas sur|"
-    r"don'?t know|dont know|not sure|no idea|idk|dunno|weet (?:het )?niet|geen idee|"
-    r"weet ik niet|weet ik ni|weet ik nie|weet het ni|kweet nie|kweet ni|niet zeker|twijfel)\b"
+    r"\b(?:je ne sais pas|je sais pas|j'?sais pas|jsp|aucune idee|sais pas|pas sur|pas sure|"
+    r"chais pas|chai pas|ch'?sais pas|chepa|chaipas|sais plus|je ne sais plus|"
+    r"don'?t know|dont know|do not know|not sure|no idea|idk|dunno|don'?t remember|"
+    r"weet (?:het )?(?:\w+ )?ni(?:e|et)?|geen idee|weet ik (?:\w+ )?ni(?:e|et)?|"
+    r"k ?weet (?:het )?(?:\w+ )?ni(?:e|et)?|weet ik veel|niet zeker|nie zeker|twijfel)\b"
 )
 # How the form stores the Actiris answer, and what it says for the eligibility rules.
 ACTIRIS_ANSWERS: dict[str, bool | None] = {"yes": True, "no": False, "unknown": None}
@@ -271,8 +273,9 @@ _REGISTERED = re.compile(
 )
 # "Je sais pas si je suis inscrit": an unknown status, not a yes.
 _UNSURE_REGISTERED = re.compile(
-    r"\b(?:sais\s+pas|sais\s+plus|sai\s+pas|know|knw|weet\s+(?:het\s+)?niet|weet\s+nie|pas\s+sur|"
-    r"not\s+sure|niet\s+zeker|idk|jsp)\b[^.?!]{0,12}\b(?:si|if|whether|of)\b"
+    r"\b(?:sais\s+pas|sais\s+plus|sai\s+pas|know|knw|weet\s+(?:het\s+)?ni(?:e|et)?|pas\s+sure?|"
+    r"not\s+sure|niet\s+zeker|nie\s+zeker|idk|jsp|no\s+idea|aucune\s+idee|geen\s+idee|dunno)\b"
+    r"[^.?!]{0,12}\b(?:si|if|whether|of|d'?\s*etre|to\s+be|dat\s+ik)\b"
 )
 _ASKING = re.compile(
     r"\b(?:faut|dois|doit|need|must|have\s+to|has\s+to|moet|moeten|verplicht|obligatoire|required|"
@@ -324,7 +327,13 @@ class Situation:
 
     @property
     def empty(self) -> bool:
-        return self.facts.empty and self.postcode is None and self.diploma is None
+        """Nothing said of the person ("I don't know if I'm at Actiris" says something)."""
+        return (
+            self.facts.empty
+            and self.postcode is None
+            and self.diploma is None
+            and not self.unsure_of_actiris
+        )
 
 
 # Dutch puts the verb last in a clause: "een vrouw die in Anderlecht woont".
@@ -410,20 +419,25 @@ _ASPECTS = {
     # What a training is about: asked alone ("wat is salesforce eigenlijk?"), see read_aspects.
     "description": re.compile(
         r"\b(?:c'?est\s+quoi|c\s+quoi|ckoi|c\s+koi|qu'?est[\s-]ce\s+que\s+c'?est|what\s+is|what'?s|"
-        r"wat\s+is|tell\s+me\s+(?:more\s+)?about|explain|uitleg|leg\s+\w+\s+uit|en\s+quoi\s+consiste|"
+        r"wat\s+is|wa\s+is|tell\s+me\s+(?:more\s+)?about|explain|uitleg|leg\s+\w+\s+uit|en\s+quoi\s+consiste|"
         r"what\s+do\s+(?:you|we|i)\s+learn|on\s+apprend\s+quoi|wat\s+leer|what\s+about\s+it|"
-        r"parle[sz]?[\s-]moi\s+de|vertel\s+(?:me\s+)?(?:meer\s+)?over)\b"
+        r"parle[sz]?[\s-]moi\s+de|vertel\s+(?:me\s+)?(?:meer\s+)?over|"
+        # An internship is part of what a training is (its description says so).
+        r"stage|stages|internship|internships|stageplaats)\b"
     ),
     "schedule": re.compile(
         r"\b(?:quand|qd|wanneer|wnr|when|wen|commence|commencent|debut|debute|start|starts|starting|"
-        r"begint|beginnen|date|dates|datum|data|horaire|horaires|schedule|uren|heures|hours|jours|"
+        r"begint|beginnen|date|dates|datum|horaire|horaires|schedule|uren|heures|hours|jours|"
         r"dagen)\b"
+        # Dutch "data" are dates; "data et IA", "AI and data" is a field.
+        r"|(?<!\bia\s)(?<!\bai\s)(?<!\bet\s)(?<!\band\s)(?<!&\s)\bdata\b"
+        r"(?!\s+(?:et|and|en\s+ai|&|science|analy\w*|engineer\w*|developer|ontwikkelaar))"
     ),
     "location": re.compile(
         r"\b(?:waar|where|adresse|adres|address|lieu|locatie|plaats|place|situe|located|whr)\b"
         # "ou" is "or" as often as "où": only where it asks.
         r"|\b(?:c'?est|c|cest|ca\s+se\s+passe|se\s+passe)\s+ou\b|\bou\s+(?:est|ca|c'?est|se|"
-        r"exactement|svp|stp)\b|\bou\s*\?"
+        r"exactement|svp|stp)\b|\bou\s*\?|\bla[\s-]bas\b"
     ),
     "cost": re.compile(
         r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|paye|payes|gratuit|"
@@ -435,8 +449,10 @@ _ASPECTS = {
         r"certification|certificering)\b"
     ),
     "duration": re.compile(
-        r"\b(?:hoe\s+lang|how\s+long|combien\s+de\s+temps|duree|dure|duur|duurt|lasts?|weeks?|"
+        r"\b(?:hoe\s+lang|how\s+long|combien\s+de\s+temps|duree|dure|duur|duurt|weeks?|"
         r"semaines|weken|mois|months|maanden)\b"
+        # "How long does it last" (not "last year").
+        r"|\blasts?\b(?!\s+(?:year|week|month|time|night|day|one|session|summer))"
     ),
     "eligibility": re.compile(
         r"\b(?:pour\s+qui|qui\s+peut|conditions?|requirements?|requis|prerequis|criteres|"
@@ -449,7 +465,8 @@ _ASPECTS = {
         r"deelnemen|meedoen|participer|kan\s+ik\s+(?:[\w'-]+\s+){1,6}?(?:doen|volgen)\b|"
         r"can\s+i\s+(?:do|join|take|follow)\s+the|(?:je\s+peux|puis-je)\s+(?:faire|suivre|rejoindre)|"
         r"need\s+to\s+know|faut\s+(?:savoir|connaitre)|connaissances|voorkennis|prerequisites?|"
-        r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|moet\s+(?:ik|je|men)|"
+        r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|"
+        r"(?:have|has)\s+to\s+be|moet\s+(?:ik|je|men)|"
         r"do\s+i\s+need|do\s+you\s+need|heb\s+ik\s+nodig|faut\s+quoi|il\s+faut\s+quoi|"
         r"pour\s+(?:y\s+)?(?:rentrer|entrer)|what\s+do\s+(?:i|you)\s+need|wat\s+(?:heb|moet)\s+ik\s+"
         r"(?:\w+\s+){0,3}(?:nodig|hebben)|selection|selectie|how\s+do\s+i\s+get\s+in)\b"
@@ -568,7 +585,9 @@ def read_aspects(message: str) -> list[str]:
 _SIGN_UP = re.compile(
     r"\b(?:m[\s']?in?s?crire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
     r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him|here|now|for)|"
-    r"pre-?register|put\s+me\s+(?:down|in)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
+    r"register\s*$|pre-?register|put\s+(?:me|my\s+name)\s+(?:down|in|on)|"
+    r"zet\s+(?:me|mij|m'n\s+naam|mijn\s+naam)\s+(?:op\s+de\s+lijst|erbij|ook\s+op)|"
+    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|enrol(?:l)?\s+(?:me|her|him)|postuler|"
     r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
     r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
 )

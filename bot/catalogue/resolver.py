@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from bot import LANGUAGES
-from bot.reading import BRUSSELS_PLACES, edit_distance, plain
+from bot.reading import BRUSSELS_PLACES, edit_distance, plain, read_aspects
 
 # --------------------------------------------------------------------------- words
 
@@ -307,6 +307,10 @@ class CatalogueIndex:
                     if len(word) >= 5:
                         owners.setdefault(word, set()).add(course.key)
         topic_words = {w for name in self.topic_names for w in words(name)}
+        self._course_words = {
+            course.key: {w for name, _ in course.names() for w in words(name)}
+            for course in self.courses
+        }
         self._word_owner = {
             w: next(iter(keys))
             for w, keys in owners.items()
@@ -380,9 +384,14 @@ class CatalogueIndex:
             ranked = pick_rank(words(text), shown_allowed)
             if ranked:
                 return Match((ranked,), "rank")
+        if topic and shown_allowed:
+            # "Die van cyber" after a list with one cybersecurity training: that one.
+            of_topic = [k for k in shown_allowed if self.by_key[k].topic == topic]
+            if len(of_topic) == 1:
+                return Match((of_topic[0],), "shown")
         if POINTER.search(plain(text)):
             # "Celle avec amazon", "the salesforce one": a word only one course's names use.
-            owners = {self._word_owner.get(w) for w in typed.words} - {None}
+            owners = self._owners(typed.words)
             pointed = [k for k in allowed_keys if k in owners]
             if len(pointed) == 1:
                 return Match((pointed[0],), "title")
@@ -407,6 +416,21 @@ class CatalogueIndex:
                 return Match(tuple(shown_allowed), "shown")
             return Match(tuple(allowed_keys), how)
         return NOTHING
+
+    def _owners(self, typed: Sequence[str]) -> set[str]:
+        """The courses that own a word of `typed`. A word that asks a question ("start",
+        "data") counts only beside another word of that course's names: "awz re start" is AWS
+        re/Start, "wanneer start die" is not."""
+        owners = set()
+        for i, word in enumerate(typed):
+            owner = self._word_owner.get(word)
+            if owner is None:
+                continue
+            beside = [*typed[max(i - 1, 0) : i], *typed[i + 1 : i + 2]]
+            if read_aspects(word) and not set(beside) & self._course_words[owner]:
+                continue
+            owners.add(owner)
+        return owners
 
     def courses_of_topic(self, topic: str) -> list[str]:
         return [c.key for c in self.courses if c.topic == topic]

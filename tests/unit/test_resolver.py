@@ -117,6 +117,18 @@ def test_a_course_pointed_at_by_one_word_or_its_format(index, text, course):
     assert index.find_courses(text).keys == (course,)
 
 
+def test_a_word_of_the_question_points_at_no_course(index):
+    # "Start" is a word of "AWS re/Start" and of the question "when does that one start".
+    assert not index.find_courses("wanneer start die")
+    assert index.find_courses("c koi la formation awz re start").keys == ("molengeek-aws-restart",)
+
+
+def test_a_topic_in_the_list_just_shown_is_the_course_of_that_topic_there(index):
+    shown = ["becode-ai-data-developer", "becode-devsecops", "becode-web-developer"]
+    match = index.find_courses("die van cyber, waar is da", shown=shown, topic="cybersecurity")
+    assert match.keys == ("becode-devsecops",)
+
+
 def test_selling_online_is_no_online_course(index):
     assert not index.find_courses("i wanna learn how to sell stuff online")
 

@@ -40,6 +40,9 @@ YEAR = 2026
         ("she is a young woman, 19, registered at actiris", 19, True, None),
         ("ik begeleid een man, 27", 27, None, None),
         ("the course, 12 weeks", None, None, None),
+        # Unsure of the registration: neither yes nor no.
+        ("pas sur d'etre inscrit chez actiris, j'ai 20 ans", 20, None, None),
+        ("weet ni of ik bij actiris sta", None, None, None),
     ],
 )
 def test_a_situation_told_in_passing(text, age, actiris, postcode):
@@ -77,6 +80,13 @@ def test_no_brussels_residence_or_registration_read_into_these(text):
         ("how does the selection work", ["eligibility"]),
         ("wat is salesforce eigenlijk", ["description"]),
         ("what is the price", ["cost"]),
+        # "Data" are Dutch dates, and a field in "data et IA".
+        ("wat zijn de data", ["schedule"]),
+        ("la formation data et ia, ya un stage ?", ["description"]),
+        ("is that one also over there? c'est aussi là-bas ?", ["location"]),
+        ("do i have to be registered", ["eligibility"]),
+        ("my mom did something last year", []),
+        ("how long does it last", ["duration"]),
     ],
 )
 def test_aspects_asked(text, aspects):
@@ -161,6 +171,11 @@ def test_a_diploma_asked_about():
         ("can i register here for the cloud one", True),
         ("kan ik me gewoon hier inschrijven", True),
         ("je peux m inscrire directement ?", True),
+        ("zet me ook op de lijst voor cisco", True),
+        ("put my name down for the march one", True),
+        ("mets moi sur la liste pour le cloud", True),
+        ("salesforce register", True),
+        ("are you registered?", False),
     ],
 )
 def test_sign_up_typed_as_people_type_it(text, sign_up):
@@ -175,6 +190,10 @@ def test_sign_up_typed_as_people_type_it(text, sign_up):
         ("ik denk het niet", "no"),
         ("je crois pas", "no"),
         ("weet ik ni", "unknown"),
+        # "Nie" ends the Dutch "I don't know", which is no "no".
+        ("kweet het echt nie", "unknown"),
+        ("chais pas trop", "unknown"),
+        ("nie", "no"),
     ],
 )
 def test_yes_no_or_unknown(text, answer):
