@@ -15,7 +15,7 @@ from actions.typed_answers import typed_answer
 from bot import LANGUAGES
 from bot.i18n import has_text
 from bot.language import requested_language
-from bot.reading import plain
+from bot.reading import plain, read_aspects
 
 LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
 
@@ -78,7 +78,10 @@ class ClosingReply(StaticReplyAction):
     "merci c'est bon") confirms it rather than leaving it unsent."""
 
     def respond(self, turn: Turn) -> list[EventType]:
-        if turn.slot("pending") == "confirm":
+        # "Merci, et c'est où ?", "tot hoe oud mag ge zijn": a question goes on after the
+        # thanks (or is no goodbye at all).
+        asks_on = "?" in turn.text or bool(read_aspects(turn.text))
+        if turn.slot("pending") == "confirm" or asks_on:
             answered = typed_answer(turn)
             if answered is not None:
                 return answered

@@ -85,7 +85,8 @@ def resolve(
     turn.guess_topic = turn.guess_topic or guess_topic
     topic = turn.entity("course_topic") or (topic_named(turn.text) if turn.guess_topic else None)
     topic_span = entity_text(turn, "course_topic") if turn.entity("course_topic") else None
-    if topic_span and turn.slot("course") and asks_prior_skill(turn.text.split(topic_span)[0]):
+    in_view = turn.slot("course") or turn.slot_list("shown_courses")
+    if topic_span and in_view and asks_prior_skill(turn.text.split(topic_span)[0]):
         # "Do I need to know coding before?" asks about the training in focus.
         topic = topic_span = None
     context = CourseContext(topic=topic)
@@ -116,6 +117,11 @@ def resolve(
         remembered = remembered_partner(turn) or (focus.partner.key if focus else None)
         partners = [remembered] if remembered else []
     others = bool(set(words(turn.text)) & OTHER)  # "et les autres formations en marketing ?"
+    shown = turn.slot_list("shown_courses")
+    rest = [key for key in shown if focus is None or key != focus.key]
+    if others and focus is not None and focus.key in shown and len(rest) == 1 and not partners:
+        # "What about the other one?" after one of the two just listed.
+        return _found(context, _courses(turn, tuple(rest)), "other")
     if (
         not partners
         and context.topic

@@ -26,10 +26,10 @@ from actions.context import (
 )
 from actions.typed_answers import ASPECT_QUESTIONS, follow_up_question, waiting_question
 from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
-from bot.catalogue.resolver import ORDINALS, month_named, words
+from bot.catalogue.resolver import ORDINALS, POINTER, month_named, words
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, month_name, topic_name
-from bot.reading import read_aspects, wants_to_sign_up
+from bot.reading import plain, read_aspects, wants_to_sign_up
 
 MAX_SESSIONS_SHOWN = 3
 
@@ -93,12 +93,12 @@ class ActionCourses(AssistantAction):
             # "I'm 20 and at Actiris, what is there in web?", "my son is 17, can he do X?":
             # whether it fits them.
             return hand_over(turn, "ask_eligibility")
+        if about_an_organisation(turn, context):
+            return []
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
         asked = read_aspects(turn.text)
-        if about_an_organisation(turn, context):
-            return []
         facts_asked = [a for a in asked if a != "description"]
         if facts_asked and len(context.courses) != 1 and not context.partner:
             # "Y a des formations gratos ?": the price question, about them all.
@@ -184,10 +184,11 @@ def say_schedule(turn: Turn, course: Course) -> None:
     turn.reply.say("schedule_intro", title=title, partner=partner.name)
     for session in sessions:
         turn.reply.say_text(session_text(turn, course, session))
-    # The list a rank chose this course from stays the one "and the second?" counts in.
-    ranked = course.key in turn.slot_list("shown_courses") and any(
-        w in ORDINALS for w in words(turn.text)
-    )
+    # The list a rank chose this course from stays the one "and the second?" counts in; so
+    # does a list of two for "the other one" ("the online one", then "and the other?").
+    shown = turn.slot_list("shown_courses")
+    pointed = bool(POINTER.search(plain(turn.text))) and len(shown) == 2
+    ranked = course.key in shown and (any(w in ORDINALS for w in words(turn.text)) or pointed)
     turn.remember(shown_sessions=[s.key for s in sessions])
     if not ranked:
         turn.remember(shown_courses=None)

@@ -6,13 +6,19 @@ yes/no, bare values) ask here first."""
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.events import EventType, FollowupAction
 
 from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
-from bot.catalogue.resolver import POINTER
+from bot.catalogue.resolver import POINTER, month_named
 from bot.reading import is_follow_up, plain, read_aspects, wants_to_sign_up
 
+# Words that point at a training already in view: "that one", "laquelle", "welke".
+_ABOUT_THEM = re.compile(
+    rf"{POINTER.pattern}|\b(?:laquelle|lequel|lesquelles|welke|which\s+one|it|dat|ca|y)\b"
+)
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
     "description": "ask_courses",
@@ -77,9 +83,11 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
         )
         return hand_over(turn, question)
     short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
-    # "When is the next one and where": it points at the course in focus.
-    pointing = bool(POINTER.search(plain(turn.text)))
-    if asked and (loose or short or pointing) and turn.slot("course"):
+    # "When is the next one and where", "laquelle est la moins chère", "nog plaatsen in
+    # maart?": about the course in focus, or the list just shown.
+    pointing = bool(_ABOUT_THEM.search(plain(turn.text))) or bool(month_named(turn.text))
+    in_view = turn.slot("course") or turn.slot_list("shown_courses")
+    if asked and (loose or short or pointing) and in_view:
         # "age min?", "c ou?" about the course just discussed.
         return hand_over(turn, asked)
     if told and loose:

@@ -233,7 +233,8 @@ _AGE_PATTERNS = [
     re.compile(
         r"\b(?:fils|fille|frere|soeur|cousin|cousine|son|daughter|brother|sister|kid|child|zoon|"
         r"dochter|broer|zus|zuster|kind|il|elle|he|she|hij|zij|ze)\s*(?:'s|\s+is|\s+a|\s+est|"
-        r"\s+heeft|\s+has)\s+(?:just\s+|juste\s+|net\s+|pas\s+encore\s+)?(\d{1,2})\b"
+        r"\s+heeft|\s+has|\s+turned|\s+turns|\s+wordt|\s+werd|\s+a\s+eu|\s+vient\s+d'avoir)\s+"
+        r"(?:just\s+|juste\s+|net\s+|pas\s+encore\s+)?(\d{1,2})\b"
     ),
 ]
 # Words saying the person writes for someone else ("my son", "ma fille", "mijn dochter").
@@ -266,7 +267,7 @@ _REGISTERED = re.compile(
     r"(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
-    r"|\b(?:ik\s+)?(?:sta|zit)\s+(?:al\s+|wel\s+)?(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
+    r"|\b(?:ik\s+)?(?:sta|zit)\s+(?:al\s+|wel\s+|nog\s+)?(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
     r"|\b(?:sta|ben|is|zit)\s+(?:al\s+|wel\s+|nog\s+)?bij\s+(?:actiris|aktiris)\s+ingeschreven"
     r"|\b(?:demandeu(?:r|se)|chercheu(?:r|se))\s+d'?\s*emploi\s+(?:inscrit\w*\s+)?(?:chez|a)\s+"
     r"(?:actiris|aktiris)|\b(?:werkzoekende|jobseeker)\s+(?:bij|at|with)\s+(?:actiris|aktiris)"
@@ -284,7 +285,8 @@ _ASKING = re.compile(
 # A place counts as where the person lives only after words that say so.
 _RESIDENCE = re.compile(
     r"\b(?:habite|habites|habitons|jhabite|habitant|vis|vit|jvis|reside|domicilie|viens\s+de|suis\s+de|"
-    r"live|living|lives|from|based\s+in|woon|woont|wonen|woonachtig|kom\s+uit|ben\s+van)\b"
+    r"live|living|lives|from|based\s+in|woon|woont|wonen|woonachtig|kom\s+uit|ben\s+van|"
+    r"verhuisd\s+naar|moved\s+to|demenage\s+a|demenagee\s+a)\b"
     r"((?:\s+[a-z'-]+){1,4})"
 )
 _NO_DIPLOMA = re.compile(
@@ -442,7 +444,8 @@ _ASPECTS = {
     "cost": re.compile(
         r"\b(?:prix|price|cost|costs|coute|kost|kosten|payer|payant|payante|paye|payes|gratuit|"
         r"gratuite|gratos|gratis|free|combien|cb|hoeveel|hvl|euro|euros|betalen|betaald|pay|paid|"
-        r"allowance|indemnite|vergoeding|geld|money|salaire|loon|how\s+much|paye|payes|payed)\b"
+        r"allowance|indemnite|vergoeding|geld|money|salaire|loon|how\s+much|paye|payes|payed|"
+        r"(?:moins|plus)\s+chere?|cheaper|cheapest|goedkoper|goedkoopst|goedkoopste|duurder)\b"
     ),
     "certificate": re.compile(
         r"\b(?:certificat|certificate|certif|attestation|attest|diplome|diploma|getuigschrift|"
@@ -460,6 +463,9 @@ _ASPECTS = {
         r"eligible|admission|toelating|toegelaten|leeftijd|how\s+old|quel\s+age|hoe\s+oud|"
         r"can\s+i\s+(?:also\s+|still\s+)?(?:do\s+(?:it|this|that)|join|follow|take|go|apply)|"
         r"could\s+(?:i|he|she)\s+(?:do\s+(?:it|this|that)|join|follow|take)|"
+        r"can\s+(?:he|she|they)\s+(?:also\s+|still\s+)?(?:do|join|follow|take|go|apply)|"
+        r"peu(?:t|vent)[\s-](?:il|elle|ils|elles)\s+(?:faire|suivre|participer|aller)|"
+        r"(?:kan|mag)\s+(?:hij|zij|ze)\s+(?:[\w'-]+\s+){0,5}?(?:doen|volgen|meedoen)\b|"
         r"je\s+peux\s+(?:aussi\s+)?(?:le|la|y|faire|aller|participer|suivre)|puis-je|mag\s+ik|"
         r"kan\s+ik\s+(?:wel\s+|ook\s+|nog\s+)?(?:dat|het|die|er|daar|daaraan|eraan|naar|bij)|"
         r"deelnemen|meedoen|participer|kan\s+ik\s+(?:[\w'-]+\s+){1,6}?(?:doen|volgen)\b|"
@@ -504,7 +510,8 @@ _WHICH_TRAININGS = re.compile(
     r"\b(?:welke|quelles?|lesquelles|which|what)\s+(?:\w+\s+)?(?:opleidingen|formations|trainings|"
     r"courses|cursussen)\b|\bwat\s+(?:kan|mag)\s+ik\s+(?:dan\s+)?(?:wel\s+)?(?:doen|volgen)\b|"
     r"\bwhat\s+(?:else\s+)?can\s+i\s+(?:do|join|take)\b|\bqu'?est[\s-]ce\s+que\s+je\s+peux\s+faire\b|"
-    r"\bje\s+peux\s+faire\s+quoi\b"
+    r"\bje\s+peux\s+faire\s+quoi\b|\bwelke\s+(?:kan|mag)\s+ik\b|\bwhich\s+(?:ones?\s+)?can\s+i\b|"
+    r"\b(?:lesquelles|laquelle|lesquels)\s+(?:est[\s-]ce\s+que\s+)?je\s+peux\b"
 )
 
 

@@ -43,6 +43,8 @@ YEAR = 2026
         # Unsure of the registration: neither yes nor no.
         ("pas sur d'etre inscrit chez actiris, j'ai 20 ans", 20, None, None),
         ("weet ni of ik bij actiris sta", None, None, None),
+        ("my son turned 17 in october", 17, None, None),
+        ("ben net verhuisd naar vilvoorde maar sta nog bij actiris", None, True, None),
     ],
 )
 def test_a_situation_told_in_passing(text, age, actiris, postcode):
@@ -62,6 +64,11 @@ def test_no_brussels_residence_or_registration_read_into_these(text):
     situation = read_situation(text, current_year=YEAR)
     assert situation.actiris_registered is None
     assert situation.lives_in_brussels is not True
+
+
+def test_a_move_out_of_brussels_is_no_brussels_residence():
+    situation = read_situation("ben net verhuisd naar vilvoorde", current_year=YEAR)
+    assert situation.lives_in_brussels is False
 
 
 @pytest.mark.parametrize(
@@ -87,6 +94,11 @@ def test_no_brussels_residence_or_registration_read_into_these(text):
         ("do i have to be registered", ["eligibility"]),
         ("my mom did something last year", []),
         ("how long does it last", ["duration"]),
+        ("welke is het goedkoopst", ["cost"]),
+        ("laquelle est la moins chère", ["cost"]),
+        ("wat is de duur", ["duration"]),
+        ("can he do the web course", ["eligibility"]),
+        ("kan ze de bureautica opleiding volgen", ["eligibility"]),
     ],
 )
 def test_aspects_asked(text, aspects):
@@ -146,6 +158,9 @@ def test_a_topics_usual_words(text, topic):
         ("je peux faire quoi alors", True),
         ("what can i do then", True),
         ("can i do it", False),
+        ("welke kan ik dan doen zonder diploma", True),
+        ("which ones can i join", True),
+        ("lesquelles je peux faire", True),
     ],
 )
 def test_which_trainings_of_them_all(text, which):
