@@ -172,7 +172,15 @@ def say_schedule(turn: Turn, course: Course) -> None:
         return
     month = month_named(turn.text)
     in_month = [s for s in sessions if s.start_date.month == month]
-    if in_month:
+    # "Et la 1ère ?", "the other one" among the sessions of this course just shown.
+    own = {s.key for s in sessions}
+    shown = [key for key in turn.slot_list("shown_sessions") if key in own]
+    # ("Wanneer is de volgende start?" asks the dates, all of them, not only the next one.)
+    asks = bool(read_aspects(turn.text))
+    picked = turn.index.find_session(turn.text, course.key, among=shown) if shown else None
+    if picked and picked.how in ("rank", "other") and not in_month and not asks:
+        sessions = [s for s in sessions if s.key in picked.keys] or sessions
+    elif in_month:
         sessions = in_month  # "is there one in June?"
     elif month:
         turn.reply.say(

@@ -27,8 +27,8 @@ from bot.registration import (
     find_by_reference_and_contact,
     find_contact,
     format_reference,
+    mentions_a_reference,
     of_conversation,
-    parse_reference,
     split_reference,
     waitlist_position,
 )
@@ -67,20 +67,21 @@ def found_by_reference(turn: Turn) -> Registration | None:
 
 
 class ActionCheckRegistration(AssistantAction):
-    action_name = "action_check_registration"
+    action_name, intent = "action_check_registration", "check_registration"
 
     def respond(self, turn: Turn) -> list[EventType]:
         registrations = of_conversation(turn.db, turn.tracker.sender_id)
         if not registrations:
             found = found_by_reference(turn)
-            answered = None if found or parse_reference(turn.text) else typed_answer(turn)
+            answered = None if found or mentions_a_reference(turn.text) else typed_answer(turn)
             if answered is not None:
                 return answered  # "what do they have?", "ok bevestigen" at a summary
             if found is None and turn.slot("last_question") == "ask_eligibility":
                 # "Je sais pas si je suis inscrit": Actiris, in a talk about who may join.
                 return hand_over(turn, "ask_eligibility")
             if found is None:
-                turn.reply.say("check_not_found" if parse_reference(turn.text) else "check_none")
+                typed = mentions_a_reference(turn.text)
+                turn.reply.say("check_not_found" if typed else "check_none")
                 return []
             registrations = [found]
         lines = [turn.reply.text("check_list")] + [

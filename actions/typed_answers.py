@@ -14,6 +14,7 @@ from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
 from bot.catalogue.resolver import POINTER, month_named
 from bot.reading import is_follow_up, plain, read_aspects, wants_to_sign_up
+from bot.registration import find_contact, mentions_a_reference
 
 # Words that point at a training already in view: "that one", "laquelle", "welke".
 _ABOUT_THEM = re.compile(
@@ -57,6 +58,9 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     if wants_to_sign_up(turn.text):
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]
+    if mentions_a_reference(turn.text) and find_contact(turn.text):
+        # "BCX-214 and yassin.k@gmail.com": a registration looked up by reference and contact.
+        return hand_over(turn, "check_registration")
     context = resolve(turn, use_memory=False, about_partner=True, guess_topic=True)
     told = not turn.situation.facts.empty or turn.situation.unsure_of_actiris
     alone = not (context.courses or context.partner or told)
@@ -82,6 +86,8 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
             or listing
         )
         return hand_over(turn, question)
+    if turn.slot("course") and not aspects and _picks_a_shown_session(turn):
+        return hand_over(turn, "ask_schedule")  # "et la 1ère ?" after its sessions
     short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
     # "When is the next one and where", "laquelle est la moins chère", "nog plaatsen in
     # maart?": about the course in focus, or the list just shown.
@@ -105,3 +111,16 @@ def _names_a_session(turn: Turn, context: CourseContext) -> bool:
         return False
     match = turn.index.find_session(turn.text, context.courses[0].key)
     return match.how in ("month", "date")
+
+
+def _picks_a_shown_session(turn: Turn) -> bool:
+    """The message picks one of the sessions of the course in focus just shown, by rank or as
+    "the other one"."""
+    course = str(turn.slot("course"))
+    ref = turn.index.by_key.get(course)
+    own = {s.key for s in ref.sessions} if ref else set()
+    shown = [key for key in turn.slot_list("shown_sessions") if key in own]
+    if not shown:
+        return False
+    match = turn.index.find_session(turn.text, course, among=shown)
+    return bool(match.keys) and match.how in ("rank", "other")

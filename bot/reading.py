@@ -133,9 +133,56 @@ def read_first_name(answer: str) -> str | None:
     return name
 
 
+_UNITS = {
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7,
+    "eight": 8, "nine": 9, "een": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
+    "zeven": 7, "acht": 8, "negen": 9,
+}  # fmt: skip
+_TEENS = {
+    "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "tien": 10, "elf": 11,
+    "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15, "zestien": 16, "zeventien": 17,
+    "achttien": 18, "negentien": 19,
+}  # fmt: skip
+_TENS = {
+    "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "twintig": 20, "dertig": 30,
+    "veertig": 40, "vijftig": 50, "zestig": 60,
+}  # fmt: skip
+_DUTCH_COMPOUND = re.compile(rf"^({'|'.join(_UNITS)})en({'|'.join(_TENS)})$")
+
+
+def number_in_words(text: str) -> int | None:
+    """A number from 1 to 69 written in words in French, Dutch or English ("vingt-deux",
+    "dix-huit", "twenty one", "tweeëntwintig"), else None."""
+    tokens = [t for t in re.findall(r"[a-z]+", plain(text)) if t not in ("et", "and")]
+    total, seen = 0, False
+    for i, token in enumerate(tokens):
+        compound = _DUTCH_COMPOUND.match(token)
+        if compound:
+            return _UNITS[compound.group(1)] + _TENS[compound.group(2)]
+        if token in _TENS:
+            total, seen = total + _TENS[token], True
+        elif token == "dix" and i + 1 < len(tokens) and tokens[i + 1] in ("sept", "huit", "neuf"):
+            total, seen = total + 10, True  # "dix-huit"
+        elif token in _TEENS:
+            total, seen = total + _TEENS[token], True
+        elif token in _UNITS:
+            total, seen = total + _UNITS[token], True
+        elif seen:
+            break
+    return total if seen else None
+
+
 def read_age(answer: str, current_year: int) -> int | None:
-    """An age in years ("19", "j'ai 19 ans", "ik ben 19") or a birth year ("2006")."""
+    """An age in years ("19", "j'ai 19 ans", "ik ben 19", "vingt-deux") or a birth year
+    ("2006")."""
     numbers = [int(n) for n in re.findall(r"\d+", answer)]
+    if not numbers:
+        in_words = number_in_words(answer)
+        numbers = [in_words] if in_words is not None else []
     if len(numbers) != 1:
         return None
     number = numbers[0]

@@ -166,14 +166,34 @@ _REFERENCE = re.compile(
 )
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def parse_reference(text: str) -> str | None:
-    """A reference as a person types it back: any case, with or without the dash."""
+    """A reference as a person types it back: any case, with or without the dash (then with a
+    digit in it)."""
     return split_reference(text)[0]
+
+
+# What a person types for a reference, right or mistyped ("BCX-214"): three and three around a
+# dash, with a digit ("web-dev" is no reference).
+_REFERENCE_SHAPED = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]{0,6}\d)[A-Za-z0-9]{3}-[A-Za-z0-9]{3}(?![A-Za-z0-9])"
+)
+
+
+def mentions_a_reference(text: str) -> bool:
+    """The text holds a reference, or something typed as one."""
+    return split_reference(text)[0] is not None or bool(_REFERENCE_SHAPED.search(text))
 
 
 def split_reference(text: str) -> tuple[str | None, str]:
     """The reference in `text` and the rest of the text (where a contact may be)."""
-    match = _REFERENCE.search(text.upper())
+    # Without its dash, a reference has a digit: six letters are a word ("centre", "actief").
+    match = next(
+        (m for m in _REFERENCE.finditer(text.upper()) if "-" in m.group(0) or _DIGIT.search(m[0])),
+        None,
+    )
     if match is None:
         return None, text
     return match.group(1) + match.group(2), text[: match.start()] + " " + text[match.end() :]

@@ -179,6 +179,19 @@ def test_a_month_asked_about_the_course_in_mind_shows_its_sessions_then(db, toda
     assert all(format_date(s.start_date, "en") in texts for s in sessions)
 
 
+def test_a_rank_after_a_courses_sessions_picks_one_of_them(db, today):
+    key = "bf-social-media"
+    with db() as session:
+        sessions = upcoming_sessions(get_course(session, key), today)[:3]
+    slots = {"course": key, "shown_sessions": [s.key for s in sessions]}
+    _, texts, _ = run(ActionSchedule(), tracker("et la dernière ?", slots=slots, lang="fr"))
+    assert format_date(sessions[-1].start_date, "fr") in texts
+    assert format_date(sessions[0].start_date, "fr") not in texts
+    # A question of dates ("when is the next start?") is answered with all of them.
+    _, texts, _ = run(ActionSchedule(), tracker("c'est quand la prochaine ?", slots=slots))
+    assert all(format_date(s.start_date, "fr") in texts for s in sessions)
+
+
 def test_the_cost_of_a_partners_trainings_names_them(db, today):
     with db() as session:
         courses = search_courses(session, today, partner_key="becode")

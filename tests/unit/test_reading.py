@@ -11,7 +11,12 @@ from bot.reading import (
     read_yes_no_unknown,
     wants_data_erased,
 )
-from bot.registration import mask_contact, normalise_contact, parse_reference
+from bot.registration import (
+    mask_contact,
+    mentions_a_reference,
+    normalise_contact,
+    parse_reference,
+)
 from bot.settings import PROJECT_ROOT
 
 
@@ -51,13 +56,18 @@ def test_unusable_names_are_refused(answer):
 
 @pytest.mark.parametrize(
     ("answer", "age"),
-    [("19", 19), ("j'ai 22 ans", 22), ("ik ben 24", 24), ("born in 2003", 23), ("2001", 25)],
-)
+    [
+        ("19", 19), ("j'ai 22 ans", 22), ("ik ben 24", 24), ("born in 2003", 23), ("2001", 25),
+        # In words, as some type it.
+        ("vingt deux", 22), ("dix-huit ans", 18), ("twenty one", 21), ("tweeëntwintig", 22),
+        ("ik ben negentien jaar", 19), ("vingt ans et un chien", 20),
+    ],
+)  # fmt: skip
 def test_ages(answer, age):
     assert read_age(answer, current_year=2026) == age
 
 
-@pytest.mark.parametrize("answer", ["old", "3", "150", "19 or 20", ""])
+@pytest.mark.parametrize("answer", ["old", "3", "150", "19 or 20", "", "oud genoeg", "een"])
 def test_unusable_ages(answer):
     assert read_age(answer, current_year=2026) is None
 
@@ -142,10 +152,23 @@ def test_masking_hides_contacts():
         ("acd479", "ACD479"),
         ("ma référence: acd-479 merci", "ACD479"),
         ("hello", None),
+        # Six letters without the dash are a word, not a reference.
+        ("au centre ville", None),
+        ("act-efg", "ACTEFG"),
     ],
 )
 def test_references_as_people_type_them(text, reference):
     assert parse_reference(text) == reference
+
+
+@pytest.mark.parametrize(
+    ("text", "mentioned"),
+    [("ACD-479", True), ("BCX-214 and me@example.org", True), ("centre-ville", False),
+     ("web-dev", False), ("hello", False)],
+)  # fmt: skip
+def test_a_reference_mentioned_even_mistyped(text, mentioned):
+    # "BCX-214" cannot be a reference (no B, 1 or 2 in them): it is looked up and not found.
+    assert mentions_a_reference(text) is mentioned
 
 
 @pytest.mark.parametrize(
