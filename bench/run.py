@@ -668,6 +668,17 @@ async def main() -> None:
         if "--handoffs-only" in sys.argv:
             print(json.dumps(await bench_handoffs(workdir), indent=2))
             return
+        if "--resolver-only" in sys.argv:
+            # The resolver alone, on the seed catalogue: the other figures of latest.json stay.
+            url = f"sqlite:///{workdir / 'bench.db'}"
+            upgrade(url)
+            with db_sessions(url)() as db, db.begin():
+                import_catalogue(db, validate(shifted_seed(brussels_today())))
+            resolver = bench_resolver(url)
+            kept = json.loads(RESULTS.read_text(encoding="utf-8"))
+            RESULTS.write_text(json.dumps({**kept, "resolver": resolver}, indent=2) + "\n")
+            print(json.dumps(resolver, indent=2))
+            return
         if "--replicas-only" in sys.argv:
             # Measured again on their own: the other figures of latest.json stay.
             replicas = await bench_replicas(workdir)
