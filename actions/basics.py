@@ -214,7 +214,7 @@ class ActionAskHuman(AssistantAction):
 class ActionChangeLanguage(AssistantAction):
     """Switches to the language the person asks for, or asks which one."""
 
-    action_name = "action_change_language"
+    action_name, intent = "action_change_language", "change_language"
 
     def respond(self, turn: Turn) -> list[EventType]:
         target = turn.entity("language") or requested_language(turn.text)

@@ -34,6 +34,10 @@ from bot.reading import plain, read_aspects, wants_to_sign_up
 MAX_SESSIONS_SHOWN = 3
 
 
+# Ranks that mean "the soonest": with a question of dates, all the dates are the answer.
+SOONEST = frozenset("next volgende eerstvolgende prochaine prochain suivante".split())
+
+
 def focus(turn: Turn, course: Course | None) -> None:
     """Keep the course in mind (follow-ups are about it), or forget it. A list shown before
     that does not hold it is stale: "die" or "the first one" no longer points into it."""
@@ -175,10 +179,14 @@ def say_schedule(turn: Turn, course: Course) -> None:
     # "Et la 1ère ?", "the other one" among the sessions of this course just shown.
     own = {s.key for s in sessions}
     shown = [key for key in turn.slot_list("shown_sessions") if key in own]
-    # ("Wanneer is de volgende start?" asks the dates, all of them, not only the next one.)
-    asks = bool(read_aspects(turn.text))
+    # ("Wanneer is de volgende start?" asks the dates, all of them, not only the next one; "de
+    # laatste, hoeveel plaatsen?" the last one's.)
+    typed = words(turn.text)
+    soonest = any(w in SOONEST for w in typed) and not any(
+        w in ORDINALS and w not in SOONEST for w in typed
+    )
     picked = turn.index.find_session(turn.text, course.key, among=shown) if shown else None
-    if picked and picked.how in ("rank", "other") and not in_month and not asks:
+    if picked and picked.how in ("rank", "other") and not in_month and not soonest:
         sessions = [s for s in sessions if s.key in picked.keys] or sessions
     elif in_month:
         sessions = in_month  # "is there one in June?"
@@ -329,6 +337,12 @@ class ActionLocation(CourseFactAction):
             turn.reply.say(
                 "location_partner", name=context.partner.name, address=context.partner.address
             )
+            return remember(turn, context)
+        if context.topic and context.courses and not context.partner:
+            # "Waar kan ik dan wel marketing leren?": the trainings of that field, each with
+            # who gives it; picking one gives its place.
+            intro = turn.reply.text("courses_found", what=describe_what(turn, context))
+            list_courses(turn, context, intro, self.intent)
             return remember(turn, context)
         return ask_which_course(turn, context, self.intent)
 

@@ -22,14 +22,13 @@ from actions.common import (
 from actions.conditions import rules_of
 from actions.context import course_values, offer_courses, resolve, say_organisations
 from bot.catalogue.queries import get_course, get_session, is_open, open_sessions, search_courses
-from bot.catalogue.resolver import ORDINALS, POINTER, month_named, words
+from bot.catalogue.resolver import ORDINALS, month_named, words
 from bot.db.models import CourseSession
 from bot.eligibility import Outcome, PersonFacts, evaluate
 from bot.i18n import format_date, month_name
 from bot.reading import (
     ACTIRIS_ANSWERS,
     facts_from_answers,
-    plain,
     read_age,
     read_first_name,
     read_postcode,
@@ -161,7 +160,7 @@ def choose_session(turn: Turn, course: str, text: str) -> list[EventType]:
     if match.one:
         return [SlotSet("session", match.one)]
     shown = [key for key in turn.slot_list("shown_sessions") if key in sessions]
-    if not match and len(shown) == 1 and POINTER.search(plain(text) or " "):
+    if not match and len(shown) == 1:
         return [SlotSet("session", shown[0])]  # "ok I want that one" after one session shown
     if match.how == "month" and not match.keys:
         # "Put me down for May" when it has no session in May: say so before the choice.

@@ -13,12 +13,19 @@ from rasa_sdk.events import EventType, FollowupAction
 from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
 from bot.catalogue.resolver import POINTER, month_named
+from bot.language import requested_language
 from bot.reading import is_follow_up, plain, read_aspects, wants_to_sign_up
 from bot.registration import find_contact, mentions_a_reference
 
 # Words that point at a training already in view: "that one", "laquelle", "welke".
 _ABOUT_THEM = re.compile(
     rf"{POINTER.pattern}|\b(?:laquelle|lequel|lesquelles|welke|which\s+one|it|dat|ca|y)\b"
+)
+# A language named in a request ("on peut parler en français plutôt ?"), not in passing
+# ("jparle un peu néerlandais").
+_ASKS_FOR = re.compile(
+    r"\b(?:peut|peux|can|could|kunnen|kan|please|pls|plz|svp|stp|aub|plutot|liever|rather|"
+    r"instead|possible|switch|parler|speak|spreken|praten)\b"
 )
 # The question each aspect a message asks about belongs to.
 ASPECT_QUESTIONS = {
@@ -55,6 +62,12 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return hand_over(turn, "confirm")
+    if (
+        requested_language(turn.text)
+        and _ASKS_FOR.search(plain(turn.text))
+        and "change_language" in ANSWERING
+    ):
+        return hand_over(turn, "change_language")  # "on peut parler en français plutôt ?"
     if wants_to_sign_up(turn.text):
         # "Je prends celle de septembre": the pre-registration, as "I want to sign up" starts it.
         return [FollowupAction("action_start_preregistration")]

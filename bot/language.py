@@ -114,6 +114,8 @@ def language_odds(text: str, names: frozenset[str] = frozenset()) -> dict[str, f
 
 
 _NEGATIONS = frozenset("not dont doesnt cant no pas niet geen nie ni never jamais".split())
+# "My Dutch is only from school": the person's own language, not a request for it.
+_POSSESSIVES = frozenset("my mon ma mijn mn m'n".split())
 # Words after a language that say it is hard for the person ("my French is bad", "mijn frans is
 # niet zo goed"): a reason to leave it, not a request for it.
 _HARD = frozenset(
@@ -147,6 +149,6 @@ def requested_language(text: str) -> str | None:
                     if len(part) > 2 and part in names:
                         before = {w.replace("'", "") for w in words[max(index - 2, 0) : index]}
                         after = set(_until_a_language(words[index + 1 : index + 5]))
-                        if not before & _NEGATIONS and not after & _HARD:
+                        if not before & (_NEGATIONS | _POSSESSIVES) and not after & _HARD:
                             named.append(lang)
     return named[-1] if named else None

@@ -234,10 +234,12 @@ def read_postcode(answer: str) -> str | None:
         return str(codes[0])
     if codes:
         return None
-    text = plain(answer)
+    # "Saint Gilles", "st-gilles": the commune however its words are joined.
+    text = re.sub(r"\bst\b", "saint", plain(answer).replace("-", " "))
     for name in sorted(BRUSSELS_PLACES, key=len, reverse=True):
         code = BRUSSELS_PLACES[name]
-        if code and re.search(rf"(?<![a-z-]){re.escape(name)}(?![a-z-])", text):
+        spaced = name.replace("-", " ")
+        if code and re.search(rf"(?<![a-z-]){re.escape(spaced)}(?![a-z-])", text):
             return code
     return None
 
@@ -261,7 +263,8 @@ def facts_from_answers(age: object, actiris: object, postcode: object) -> Person
 _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,2})\s*(?:ans|an|jaar|jr|years?|yrs?|yo|y/o)\b"),
     re.compile(
-        r"\b(?:j'?\s?ai|jai|ik\s+ben|ben\s+ik|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*(\d{1,2})\b"
+        r"\b(?:j'?\s?ai|jai|ik\s+ben|k\s?ben|ben\s+ik|i\s*am|i'?m|im|age|agee?|leeftijd)\s*:?\s*"
+        r"(\d{1,2})\b"
     ),
     # A young person "of 24": "een jongeman van 24", "un jeune de 19", "a young man of 20",
     # "a young man, 26, lives in…", "une cliente âgée de 19".
@@ -641,7 +644,7 @@ _SIGN_UP = re.compile(
     r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him|here|now|for)|"
     r"register\s*$|pre-?register|put\s+(?:me|my\s+name)\s+(?:down|in|on)|"
     r"zet\s+(?:me|mij|m'n\s+naam|mijn\s+naam)\s+(?:op\s+de\s+lijst|erbij|ook\s+op)|"
-    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|enrol(?:l)?\s+(?:me|her|him)|postuler|"
+    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|mettez[\s-]+moi|mets[\s-]+moi\s+pour|enrol(?:l)?\s+(?:me|her|him)|postuler|"
     r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
     r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
 )
@@ -660,6 +663,11 @@ _SIGN_UP_HEADLINE = re.compile(
 _RIGHT_HERE = re.compile(
     r"\b(?:just|here|now|right\s+away|directly|through\s+you|with\s+you|ici|maintenant|"
     r"direct(?:ement)?|avec\s+toi|par\s+toi|hier|nu|meteen|gewoon|via\s+(?:jou|u|toi|you))\b"
+)
+_FOR_A_COURSE = re.compile(r"\b(?:for|pour|voor|a\s+la|au|bij)\s+\S")
+_CONDITION = re.compile(
+    r"\b(?:if|si|als|even|meme|zonder|without|sans|though|alhoewel|ook\s+al|want|because|parce|"
+    r"omdat|age|ans|jaar|years?|diplom\w*|actiris)\b|\d"
 )
 # Signing up someone else: "kan ik haar inschrijven?" asks to do it, not whether one may.
 _SIGN_UP_SOMEONE = re.compile(
@@ -687,7 +695,12 @@ def wants_to_sign_up(message: str) -> bool:
     headline = _SIGN_UP_HEADLINE.search(text) and "?" not in text
     if headline and not (_QUESTION_WORDS.search(text) or read_aspects(text)):
         return True  # "inscription réseaux sociaux, celle du 7 juin"
+    # "Can I register for AWS?" asks to be put down; "can I sign up if I'm 17?" whether one may.
+    for_a_course = _FOR_A_COURSE.search(text) and not _CONDITION.search(text)
     asking = (
-        _MAY_I.search(text) and not _SIGN_UP_SOMEONE.search(text) and not _RIGHT_HERE.search(text)
+        _MAY_I.search(text)
+        and not _SIGN_UP_SOMEONE.search(text)
+        and not _RIGHT_HERE.search(text)
+        and not for_a_course
     )
     return bool(_SIGN_UP.search(text)) and not asking

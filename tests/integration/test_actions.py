@@ -192,6 +192,22 @@ def test_a_rank_after_a_courses_sessions_picks_one_of_them(db, today):
     assert all(format_date(s.start_date, "fr") in texts for s in sessions)
 
 
+def test_where_to_learn_a_field_lists_its_trainings_and_who_gives_them(db, today):
+    with db() as session:
+        courses = search_courses(session, today, topic="digital_marketing")
+        expected = [(c.title_nl, c.partner.name) for c in courses]
+    _, texts, _ = run(
+        ActionLocation(),
+        tracker(
+            "waar kan ik dan wel marketing leren",
+            entities=[("course_topic", "digital_marketing")],
+            lang="nl",
+        ),
+    )
+    assert len(expected) > 1
+    assert all(title in texts and partner in texts for title, partner in expected)
+
+
 def test_the_cost_of_a_partners_trainings_names_them(db, today):
     with db() as session:
         courses = search_courses(session, today, partner_key="becode")

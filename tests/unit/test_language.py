@@ -49,6 +49,8 @@ def test_a_few_words_of_another_language_do_not_switch_a_conversation(text):
         ("passe a l'anglais stp", "en"),
         ("i don't understand french, english please", "en"),
         ("english pls, i dont speak french", "en"),
+        # The language the person has ("my Dutch") is no request for it.
+        ("can we do english? my dutch is only from school", "en"),
     ],
 )
 def test_requested_language(text, lang):

@@ -101,6 +101,9 @@ def test_yes_no_unknown(answer, value):
         ("4000 Liège", "4000"),
         ("Liège", None),
         ("1000 or 1020", None),
+        # A commune however its words are joined.
+        ("saint gilles", "1060"),
+        ("st-josse", "1210"),
     ],
 )
 def test_postcodes(answer, postcode):

@@ -181,7 +181,8 @@ def test_a_diploma_asked_about():
         ("inscription jusqu'à quand", False),
         ("inscription comment ça marche", False),
         # "Can I…?" asks whether one may, unless it asks to do it here and now.
-        ("can i register for aws?", False),
+        ("can i register for aws?", True),
+        ("can i register for aws if im 17?", False),
         ("mag ik me inschrijven?", False),
         ("can i register here for the cloud one", True),
         ("kan ik me gewoon hier inschrijven", True),
