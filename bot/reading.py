@@ -482,8 +482,9 @@ _ASPECTS = {
         r"begint|beginnen|date|dates|datum|horaire|horaires|schedule|uren|heures|hours|jours|"
         r"dagen)\b"
         # Dutch "data" are dates; "data et IA", "AI and data" is a field.
-        r"|(?<!\bia\s)(?<!\bai\s)(?<!\bet\s)(?<!\band\s)(?<!&\s)\bdata\b"
-        r"(?!\s+(?:et|and|en\s+ai|&|science|analy\w*|engineer\w*|developer|ontwikkelaar))"
+        r"|(?<!\bia\s)(?<!\bai\s)(?<!\bet\s)(?<!\band\s)(?<!\ben\s)(?<!&\s)\bdata\b"
+        r"(?!\s+(?:et|and|en\s+ai|&|science|analy\w*|engineer\w*|developer|ontwikkelaar|one|"
+        r"course|training|opleiding|formation|cursus|ding|thing))"
     ),
     "location": re.compile(
         r"\b(?:waar|where|adresse|adres|address|lieu|locatie|plaats|place|situe|located|whr)\b"
@@ -542,6 +543,10 @@ _EXPLICIT_COST = re.compile(
 _FOLLOW_UP = re.compile(
     r"^\W*(?:(?:ok|oke|okay|bon|alors|euh|so|and\s+so|dus)\W+)?(?:what\s+about|how\s+about|"
     r"et\s+quid\s+de|quid\s+de|en\s+wat\s+met|wat\s+met|et\s+pour|en\s+voor|ou\s+bien|et|and|en|or)\b"
+    # A correction asks the same again: "non pardon, je voulais dire DigitalCity", "nee ik
+    # bedoel die met amazon", "no I meant the other partner".
+    r"|^(?:[\w'.,]+\W+){0,3}?(?:(?:non|nee|neen|no|nope)\W+)?(?:sorry\W+|pardon\W+|sry\W+)?"
+    r"(?:je\s+voulais\s+dire|je\s+parlais\s+de|ik\s+bedoel(?:de)?|i\s+mean[t]?|i\s+was\s+asking\s+about)\b"
 )
 
 

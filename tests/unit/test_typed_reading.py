@@ -99,6 +99,8 @@ def test_a_move_out_of_brussels_is_no_brussels_residence():
         ("wat is de duur", ["duration"]),
         ("can he do the web course", ["eligibility"]),
         ("kan ze de bureautica opleiding volgen", ["eligibility"]),
+        ("en de ai en data van becode?", []),
+        ("and the data one at becode?", []),
     ],
 )
 def test_aspects_asked(text, aspects):
@@ -109,6 +111,10 @@ def test_aspects_asked(text, aspects):
     ("text", "follow_up"),
     [
         ("what about the becode one then", True),
+        # A correction asks the last question again about what it names.
+        ("non pardon je voulais dire digital city", True),
+        ("te ver. nee ik bedoel die met amazon", True),
+        ("what do you mean", False),
         ("en wat met die van becode", True),
         ("et quid de molengeek", True),
         ("et pour becode ?", True),
