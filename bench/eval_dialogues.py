@@ -95,6 +95,8 @@ class Catalogue:
     partners: dict[str, list[str]]
     sessions: dict[str, Any]
     organisations: dict[str, dict[str, str]]
+    # The name of each course's partner.
+    given_by: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> Catalogue:
@@ -107,6 +109,10 @@ class Catalogue:
                 s["key"]: s["start_date"] for c in document["courses"] for s in c["sessions"]
             },
             organisations={o["key"]: o["description"] for o in document.get("organisations", [])},
+            given_by={
+                c["key"]: next(p["name"] for p in document["partners"] if p["key"] == c["partner"])
+                for c in document["courses"]
+            },
         )
 
 
@@ -180,9 +186,11 @@ def check_turn(
             problems.append(f"course {key} not named")
     for key in expect.get("not_courses") or []:
         # A course is named when its title stands as a title: followed by its partner, in
-        # brackets (a topic's name can be a course's title: "Digitale marketing").
+        # brackets (a topic's name can be a course's title: "Digitale marketing"; and "Web
+        # developer (BeCode" is not in "Coding School: web developer (MolenGeek").
         expected = {n for k in expect.get("courses") or [] for n in catalogue.courses[k]}
-        own = [f"{n} (" for n in catalogue.courses[key][:3] if n not in expected]
+        partner = catalogue.given_by.get(key, "")
+        own = [f"{n} ({partner}" for n in catalogue.courses[key][:3] if n not in expected]
         if own and _names(reply, own):
             problems.append(f"course {key} named")
     for key in expect.get("partners") or []:
