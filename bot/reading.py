@@ -649,7 +649,12 @@ _SIGN_UP = re.compile(
     r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him|here|now|for)|"
     r"register\s*$|pre-?register|put\s+(?:me|my\s+name)\s+(?:down|in|on)|"
     r"zet\s+(?:me|mij|m'n\s+naam|mijn\s+naam)\s+(?:op\s+de\s+lijst|erbij|ook\s+op)|"
-    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|mettez[\s-]+moi|mets[\s-]+moi\s+pour|enrol(?:l)?\s+(?:me|her|him)|postuler|"
+    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|mettez[\s-]+moi|mets[\s-]+moi\s+pour|"
+    r"(?<!faut\s)(?<!dois\s)(?<!doit\s)s'?\s?inscrire\s+(?:a|au|pour|chez)"
+    r"(?!\s+(?:l'\s*)?(?:actiris|aktiris|forem|vdab|cpas|ocmw))|opgeven|geef\s+(?:me|mij)\s+op|zet\s+(?:me|mij)\s+op\b|"
+    r"ik\s+wil\s+(?:die|deze)\s+(?:van|in|op)\b|apply\s+(?:for|to)\b|"
+    r"i\s+(?:want|wanna|would\s+like)\s+(?:in\b|to\s+(?:join|enrol|enroll|register|apply)\b|"
+    r"the\s+\w+\s+(?:one|session)\b)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
     r"schrijf\s+(?:me|mij|haar|hem)\s+in|(?:voor)?inschrijven|aanmelden|je\s+(?:la|le)\s+(?:prends|veux)|"
     r"je\s+prends|i'?ll\s+take|i\s+take|ik\s+neem|die\s+wil\s+ik|i\s+want\s+(?:that|this)\s+one)\b"
 )

@@ -198,6 +198,12 @@ def test_a_diploma_asked_about():
         ("mets moi sur la liste pour le cloud", True),
         ("salesforce register", True),
         ("are you registered?", False),
+        ("c possible de s'inscrire pour le cloud ?", True),
+        ("il faut s'inscrire chez actiris ?", False),
+        ("kan ik me opgeven voor aws", True),
+        ("ik wil die van maart", True),
+        ("i want the june session", True),
+        ("i want to learn coding", False),
     ],
 )
 def test_sign_up_typed_as_people_type_it(text, sign_up):
