@@ -176,7 +176,7 @@ def say_schedule(turn: Turn, course: Course) -> None:
         return
     month = month_named(turn.text)
     in_month = [s for s in sessions if s.start_date.month == month]
-    # "Et la 1ère ?", "the other one" among the sessions of this course just shown.
+    # "Et la 1ère ?" among the sessions of this course just shown.
     own = {s.key for s in sessions}
     shown = [key for key in turn.slot_list("shown_sessions") if key in own]
     # ("Wanneer is de volgende start?" asks the dates, all of them, not only the next one; "de
@@ -186,7 +186,7 @@ def say_schedule(turn: Turn, course: Course) -> None:
         w in ORDINALS and w not in SOONEST for w in typed
     )
     picked = turn.index.find_session(turn.text, course.key, among=shown) if shown else None
-    if picked and picked.how in ("rank", "other") and not in_month and not soonest:
+    if picked and picked.how == "rank" and not in_month and not soonest:
         sessions = [s for s in sessions if s.key in picked.keys] or sessions
     elif in_month:
         sessions = in_month  # "is there one in June?"
@@ -202,9 +202,9 @@ def say_schedule(turn: Turn, course: Course) -> None:
         turn.reply.say_text(session_text(turn, course, session))
     # The list a rank chose this course from stays the one "and the second?" counts in; so
     # does a list of two for "the other one" ("the online one", then "and the other?").
-    shown = turn.slot_list("shown_courses")
-    pointed = bool(POINTER.search(plain(turn.text))) and len(shown) == 2
-    ranked = course.key in shown and (any(w in ORDINALS for w in words(turn.text)) or pointed)
+    listed = turn.slot_list("shown_courses")
+    pointed = bool(POINTER.search(plain(turn.text))) and len(listed) == 2
+    ranked = course.key in listed and (any(w in ORDINALS for w in typed) or pointed)
     turn.remember(shown_sessions=[s.key for s in sessions])
     if not ranked:
         turn.remember(shown_courses=None)

@@ -14,12 +14,12 @@ from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
 from bot.catalogue.resolver import POINTER, month_named
 from bot.language import requested_language
-from bot.reading import is_follow_up, plain, read_aspects, wants_to_sign_up
+from bot.reading import asks_seats, is_follow_up, plain, read_aspects, wants_to_sign_up
 from bot.registration import find_contact, mentions_a_reference
 
 # Words that point at a training already in view: "that one", "laquelle", "welke".
 _ABOUT_THEM = re.compile(
-    rf"{POINTER.pattern}|\b(?:laquelle|lequel|lesquelles|welke|which\s+one|it|dat|ca|y)\b"
+    rf"{POINTER.pattern}|\b(?:laquelle|lequel|lesquelles|welke|which\s+one|it)\b"
 )
 # A language named in a request ("on peut parler en français plutôt ?"), not in passing
 # ("jparle un peu néerlandais").
@@ -104,7 +104,11 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     short = len(turn.text.split()) <= 5 and not any(ch.isdigit() for ch in turn.text)
     # "When is the next one and where", "laquelle est la moins chère", "nog plaatsen in
     # maart?": about the course in focus, or the list just shown.
-    pointing = bool(_ABOUT_THEM.search(plain(turn.text))) or bool(month_named(turn.text))
+    pointing = (
+        bool(_ABOUT_THEM.search(plain(turn.text)))
+        or bool(month_named(turn.text))
+        or asks_seats(turn.text)
+    )
     in_view = turn.slot("course") or turn.slot_list("shown_courses")
     if asked and (loose or short or pointing) and in_view:
         # "age min?", "c ou?" about the course just discussed.
@@ -127,8 +131,7 @@ def _names_a_session(turn: Turn, context: CourseContext) -> bool:
 
 
 def _picks_a_shown_session(turn: Turn) -> bool:
-    """The message picks one of the sessions of the course in focus just shown, by rank or as
-    "the other one"."""
+    """The message picks one of the sessions of the course in focus just shown, by rank."""
     course = str(turn.slot("course"))
     ref = turn.index.by_key.get(course)
     own = {s.key for s in ref.sessions} if ref else set()
@@ -136,4 +139,4 @@ def _picks_a_shown_session(turn: Turn) -> bool:
     if not shown:
         return False
     match = turn.index.find_session(turn.text, course, among=shown)
-    return bool(match.keys) and match.how in ("rank", "other")
+    return bool(match.keys) and match.how == "rank"

@@ -594,6 +594,11 @@ def asks_a_requirement(message: str) -> bool:
     return bool(_REQUIREMENT.search(plain(message)))
 
 
+def asks_seats(message: str) -> bool:
+    """ "Il reste de la place ?", "nog plaatsen?": free seats, which only a training has here."""
+    return bool(_SEATS.search(plain(message)))
+
+
 def asks_prior_skill(message: str) -> bool:
     """Whether the message asks what a training expects people to know already."""
     return bool(_PRIOR_SKILL.search(plain(message)))

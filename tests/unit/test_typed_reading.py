@@ -11,6 +11,7 @@ from bot.language import requested_language
 from bot.reading import (
     asks_about_diploma,
     asks_prior_skill,
+    asks_seats,
     asks_which_trainings,
     confirms,
     is_follow_up,
@@ -246,3 +247,15 @@ def test_a_summary_confirmed(text, confirmed):
 )
 def test_the_language_asked_for(text, language):
     assert requested_language(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "seats"),
+    [
+        ("y reste combien de places pour mars", True),
+        ("nog plaatsen?", True),
+        ("a place to eat", False),
+    ],
+)
+def test_free_seats_asked(text, seats):
+    assert asks_seats(text) is seats
