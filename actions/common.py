@@ -26,7 +26,7 @@ from bot.db import database_for, db_sessions, write_transaction
 from bot.eligibility import PersonFacts
 from bot.errors import describe_error
 from bot.i18n import text
-from bot.language import GUESS_MARGIN, SWITCH_MARGIN, detect_language
+from bot.language import SWITCH_MARGIN, detect_language, read_or_guess_language
 from bot.reading import Situation, plain, read_situation, read_yes_no_unknown, wants_data_erased
 from bot.settings import Settings
 
@@ -70,10 +70,8 @@ def conversation_language(
     if current in LANGUAGES:
         switched = detect_language(message, margin=SWITCH_MARGIN, names=names)
         return (switched or str(current)), False
-    found = detect_language(message, names=names)
-    if found:
-        return found, False
-    return detect_language(message, margin=GUESS_MARGIN, names=names) or default, True
+    found, read = read_or_guess_language(message, names)
+    return (found or default), not read
 
 
 def conversation_source(tracker: Tracker) -> str | None:

@@ -106,8 +106,12 @@ class ActionCancelRegistration(AssistantAction):
         target = next((r for r in active if r.reference == chosen), None) or (
             found_by_reference(turn) if not chosen else None
         )
-        typed_reference = split_reference(turn.text)[0]
-        if target is None and len(active) == 1 and not chosen and typed_reference is None:
+        if (
+            target is None
+            and len(active) == 1
+            and not chosen
+            and not mentions_a_reference(turn.text)
+        ):
             # "Cancel my registration" with one to cancel: asking "which one?" would only
             # offer it back.
             target = active[0]

@@ -48,6 +48,13 @@ LEFT = "left"
 ELIGIBILITY_SLOTS = ("age", "actiris_registered", "postcode")
 
 
+def invalid_answer(turn: Turn, slot: str) -> dict[str, Any]:
+    """Say why the answer to `slot` cannot be used, and count it. An off-topic message is no bad
+    answer: say what the assistant does, then ask again."""
+    turn.reply.say("out_of_scope" if turn.intent == "out_of_scope" else f"invalid_{slot}")
+    return failed_answer(turn, slot)
+
+
 def failed_answer(turn: Turn, slot: str) -> dict[str, Any]:
     """Count a failed answer whose reason was already said; the second offers a person."""
     tracker = turn.tracker
@@ -332,11 +339,6 @@ class ValidatePreregistrationForm(FormValidation):
             return ()
         return REQUIRED_SLOTS
 
-    def _invalid(self, turn: Turn, slot: str) -> dict[str, Any]:
-        # An off-topic message is no bad answer: say what the assistant does, then ask again.
-        turn.reply.say("out_of_scope" if turn.intent == "out_of_scope" else f"invalid_{slot}")
-        return failed_answer(turn, slot)
-
     @staticmethod
     def _events(values: dict[str, Any]) -> list[EventType]:
         return [SlotSet(name, value) for name, value in values.items()]
@@ -431,7 +433,7 @@ class ValidatePreregistrationForm(FormValidation):
             turn.reply.say("no_session_in_month", month=month, **course_values(turn, course))
         elif typed and course_key == turn.slot("course"):
             if turn.intent == "out_of_scope":
-                return self._events(self._invalid(turn, "session"))
+                return self._events(invalid_answer(turn, "session"))
             left = self._not_a_session(turn)
             if left is not None:
                 return left
@@ -464,7 +466,7 @@ class ValidatePreregistrationForm(FormValidation):
         if left is not None:
             return left
         # Nothing named: counted as a failed answer, so a second one offers a person.
-        return [SlotSet(name, value) for name, value in self._invalid(turn, "session").items()]
+        return [SlotSet(name, value) for name, value in invalid_answer(turn, "session").items()]
 
     def validate_data_consent(self, turn: Turn, value: Any) -> dict[str, Any]:
         if isinstance(value, bool):
@@ -472,15 +474,15 @@ class ValidatePreregistrationForm(FormValidation):
         answer = read_yes_no_unknown(str(value))
         if answer in ("yes", "no"):
             return self._valid(turn, "data_consent", answer == "yes")
-        return self._invalid(turn, "data_consent")
+        return invalid_answer(turn, "data_consent")
 
     def validate_first_name(self, turn: Turn, value: Any) -> dict[str, Any]:
         name = read_first_name(str(value))
-        return self._valid(turn, "first_name", name) if name else self._invalid(turn, "first_name")
+        return self._valid(turn, "first_name", name) if name else invalid_answer(turn, "first_name")
 
     def validate_contact(self, turn: Turn, value: Any) -> dict[str, Any]:
         contact = find_contact(str(value))
-        return self._valid(turn, "contact", contact) if contact else self._invalid(turn, "contact")
+        return self._valid(turn, "contact", contact) if contact else invalid_answer(turn, "contact")
 
     def _confirmed(self, turn: Turn, slot: str, value: Any) -> tuple[bool, Any]:
         """An answer to "you told me …, right?": (True, the known value) for yes, (True, None)
@@ -503,14 +505,14 @@ class ValidatePreregistrationForm(FormValidation):
         if confirmed:
             return self._valid(turn, "age", known) if known is not None else {"age": None}
         age = read_age(str(value), turn.today.year)
-        return self._valid(turn, "age", age) if age is not None else self._invalid(turn, "age")
+        return self._valid(turn, "age", age) if age is not None else invalid_answer(turn, "age")
 
     def validate_actiris_registered(self, turn: Turn, value: Any) -> dict[str, Any]:
         answer = value if value in ACTIRIS_ANSWERS else read_yes_no_unknown(str(value))
         if read_yes_no_unknown(turn.text) == "unknown":
             answer = "unknown"  # "geen idee, ik denk het niet": the engine heard a no
         if answer is None:
-            return self._invalid(turn, "actiris_registered")
+            return invalid_answer(turn, "actiris_registered")
         return self._valid(turn, "actiris_registered", answer)
 
     def validate_postcode(self, turn: Turn, value: Any) -> dict[str, Any]:
@@ -521,5 +523,7 @@ class ValidatePreregistrationForm(FormValidation):
             return self._valid(turn, "postcode", read_postcode(str(known)))
         postcode = read_postcode(str(value))
         return (
-            self._valid(turn, "postcode", postcode) if postcode else self._invalid(turn, "postcode")
+            self._valid(turn, "postcode", postcode)
+            if postcode
+            else invalid_answer(turn, "postcode")
         )

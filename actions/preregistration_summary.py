@@ -28,7 +28,7 @@ from actions.preregistration_form import (
     ValidatePreregistrationForm,
     answers_as_facts,
     chosen_session,
-    failed_answer,
+    invalid_answer,
     reset_form,
 )
 from bot.catalogue.queries import get_session, is_open, open_sessions, search_courses
@@ -366,8 +366,7 @@ class ActionStopPreregistration(AssistantAction):
         if asked and not said_stop:
             # "Oud genoeg 😂" at "how old are you?" reads like "enough!" to the engine: an
             # answer the form cannot use, which it says and asks again, losing nothing.
-            turn.reply.say(f"invalid_{asked}")
-            failed = failed_answer(turn, asked)
+            failed = invalid_answer(turn, asked)
             return [
                 *(SlotSet(name, value) for name, value in failed.items()),
                 SlotSet("requested_slot", asked),

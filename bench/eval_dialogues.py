@@ -96,10 +96,11 @@ class Catalogue:
     sessions: dict[str, Any]
     organisations: dict[str, dict[str, str]]
     # The name of each course's partner.
-    given_by: dict[str, str] = field(default_factory=dict)
+    given_by: dict[str, str]
 
     @classmethod
     def of(cls, document: dict[str, Any]) -> Catalogue:
+        names = {p["key"]: p["name"] for p in document["partners"]}
         return cls(
             courses={
                 c["key"]: [*c["title"].values(), *c.get("aliases", [])] for c in document["courses"]
@@ -109,10 +110,7 @@ class Catalogue:
                 s["key"]: s["start_date"] for c in document["courses"] for s in c["sessions"]
             },
             organisations={o["key"]: o["description"] for o in document.get("organisations", [])},
-            given_by={
-                c["key"]: next(p["name"] for p in document["partners"] if p["key"] == c["partner"])
-                for c in document["courses"]
-            },
+            given_by={c["key"]: names[c["partner"]] for c in document["courses"]},
         )
 
 

@@ -231,13 +231,18 @@ async def measure_load(
     )
 
 
+def seeded_database(url: str) -> None:
+    """A migrated database holding the seed catalogue, its dates moved to today."""
+    upgrade(url)
+    with db_sessions(url)() as db, db.begin():
+        import_catalogue(db, validate(shifted_seed(brussels_today())))
+
+
 async def bench_ours(workdir: Path) -> tuple[Figures, dict[str, dict[str, float]]]:
     """Our assistant through its gateway: the REST API, then the widget and Telegram channels."""
     url = f"sqlite:///{workdir / 'bench.db'}"
     fake = FakeTelegram().start()
-    upgrade(url)
-    with db_sessions(url)() as db, db.begin():
-        import_catalogue(db, validate(shifted_seed(brussels_today())))
+    seeded_database(url)
     settings = Settings(
         database_url=url, gateway_port=free_port(), engine_port=free_port(),
         action_port=free_port(), engine_token="bench", var_dir=workdir,
@@ -437,10 +442,9 @@ async def bench_handoffs(workdir: Path) -> dict[str, dict[str, float]]:
     handoff owns never reaches the engine): a person's message until the console's live
     stream announces it, and a counsellor's reply until the person's widget shows it."""
     url = f"sqlite:///{workdir / 'handoffs.db'}"
-    upgrade(url)
+    seeded_database(url)
     conversations = [f"web-handoffbench{n:08d}{'x' * 8}" for n in range(HANDOFFS)]
     with db_sessions(url)() as db, db.begin():
-        import_catalogue(db, validate(shifted_seed(brussels_today())))
         counsellor = add_counsellor(
             db, email="bench@actiris.example", team="actiris", role=Role.ADMIN,
             password=HANDOFF_PASSWORD,
@@ -671,9 +675,7 @@ async def main() -> None:
         if "--resolver-only" in sys.argv:
             # The resolver alone, on the seed catalogue: the other figures of latest.json stay.
             url = f"sqlite:///{workdir / 'bench.db'}"
-            upgrade(url)
-            with db_sessions(url)() as db, db.begin():
-                import_catalogue(db, validate(shifted_seed(brussels_today())))
+            seeded_database(url)
             resolver = bench_resolver(url)
             kept = json.loads(RESULTS.read_text(encoding="utf-8"))
             RESULTS.write_text(json.dumps({**kept, "resolver": resolver}, indent=2) + "\n")

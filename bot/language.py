@@ -71,6 +71,16 @@ def detect_language(
     return _leader(language_odds(text, names), margin)
 
 
+def read_or_guess_language(
+    text: str, names: frozenset[str] = frozenset()
+) -> tuple[str | None, bool]:
+    """The language of a first message and whether it is read (by the first message's margin)
+    or only guessed (by GUESS_MARGIN); (None, False) when it leans to none."""
+    odds = language_odds(text, names)
+    found = _leader(odds, FIRST_MESSAGE_MARGIN)
+    return (found, True) if found else (_leader(odds, GUESS_MARGIN), False)
+
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 

@@ -159,15 +159,13 @@ def number_in_words(text: str) -> int | None:
     "dix-huit", "twenty one", "tweeëntwintig"), else None."""
     tokens = [t for t in re.findall(r"[a-z]+", plain(text)) if t not in ("et", "and")]
     total, seen = 0, False
-    for i, token in enumerate(tokens):
+    for token in tokens:
         compound = _DUTCH_COMPOUND.match(token)
         if compound:
             return _UNITS[compound.group(1)] + _TENS[compound.group(2)]
         if token in _TENS:
             total, seen = total + _TENS[token], True
-        elif token == "dix" and i + 1 < len(tokens) and tokens[i + 1] in ("sept", "huit", "neuf"):
-            total, seen = total + 10, True  # "dix-huit"
-        elif token in _TEENS:
+        elif token in _TEENS:  # "dix-huit" is dix, then huit
             total, seen = total + _TEENS[token], True
         elif token in _UNITS:
             total, seen = total + _UNITS[token], True
@@ -653,10 +651,10 @@ _SIGN_UP = re.compile(
     r"\b(?:m[\s']?in?s?crire|l'?inscrire|(?:pre-?)?inscri(?:s|vez)[\s-]*(?:moi|la|le)|je\s+m'?inscris|"
     r"pre-?inscri\w*|sign\s+(?:me|her|him|them|us\s+)?\s*up|register\s+(?:me|her|him|here|now|for)|"
     r"register\s*$|pre-?register|put\s+(?:me|my\s+name)\s+(?:down|in|on)|"
-    r"zet\s+(?:me|mij|m'n\s+naam|mijn\s+naam)\s+(?:op\s+de\s+lijst|erbij|ook\s+op)|"
-    r"mets?[\s-]+moi\s+sur\s+la\s+liste|note[sz]?[\s-]+moi|mettez[\s-]+moi|mets[\s-]+moi\s+pour|"
+    r"zet\s+(?:me|mij|m'n\s+naam|mijn\s+naam)\s+(?:op|erbij|ook\s+op)\b|"
+    r"(?:mets|mettez|note[sz]?)[\s-]+moi\b|"
     r"(?<!faut\s)(?<!dois\s)(?<!doit\s)s'?\s?inscrire\s+(?:a|au|pour|chez)"
-    r"(?!\s+(?:l'\s*)?(?:actiris|aktiris|forem|vdab|cpas|ocmw))|opgeven|geef\s+(?:me|mij)\s+op|zet\s+(?:me|mij)\s+op\b|"
+    r"(?!\s+(?:l'\s*)?(?:actiris|aktiris|forem|vdab|cpas|ocmw))|opgeven|geef\s+(?:me|mij)\s+op|"
     r"ik\s+wil\s+(?:die|deze)\s+(?:van|in|op)\b|apply\s+(?:for|to)\b|"
     r"i\s+(?:want|wanna|would\s+like)\s+(?:in\b|to\s+(?:join|enrol|enroll|register|apply)\b|"
     r"the\s+\w+\s+(?:one|session)\b)|enrol(?:l)?\s+(?:me|her|him)|postuler|"
