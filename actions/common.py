@@ -339,7 +339,10 @@ class AssistantAction(Action):
                     # "Mon âge c'est 19, pas 18" at the summary reads like a question.
                     events = hand_over(turn, "confirm")
                 elif self.hears_erasure and wants_data_erased(turn.text):
-                    events = [FollowupAction("action_ask_delete_my_data")]
+                    # "Ja wis alles" right after "shall I erase?" confirms it.
+                    confirmed = tracker.get_slot("pending") == "erase"
+                    erase = "action_delete_my_data" if confirmed else "action_ask_delete_my_data"
+                    events = [FollowupAction(erase)]
                 else:
                     events = self.respond(turn)
                 events += [

@@ -40,7 +40,7 @@ _ANY_TRAINING = re.compile(r"\b(?:une|a|an|een|iets|quelque\s+chose|something|an
 # A choice offers at most this many buttons; more, and a narrowing question comes first.
 MAX_BUTTONS = 8
 # How the resolver named courses on purpose (not just a partner or a topic, which are searches).
-NAMED = ("button", "title", "alias", "rank", "month", "format", "shown")
+NAMED = ("button", "title", "alias", "rank", "month", "format", "shown", "other")
 
 
 @dataclass
@@ -122,6 +122,11 @@ def resolve(
     if others and focus is not None and focus.key in shown and len(rest) == 1 and not partners:
         # "What about the other one?" after one of the two just listed.
         return _found(context, _courses(turn, tuple(rest)), "other")
+    previous = turn.slot("previous_course")
+    alone = not (partners or context.topic or index.find_courses(turn.text).keys)
+    if others and focus is not None and focus.key not in shown and previous and alone:
+        # "Et l'autre, elle commence quand ?" after two trainings talked about one by one.
+        return _found(context, _courses(turn, (previous,)), "other")
     if (
         not partners
         and context.topic

@@ -25,11 +25,11 @@ from actions.context import (
     say_unknown,
 )
 from actions.typed_answers import ASPECT_QUESTIONS, follow_up_question, waiting_question
-from bot.catalogue.queries import known_topics, search_courses, upcoming_sessions
-from bot.catalogue.resolver import ORDINALS, POINTER, month_named, words
+from bot.catalogue.queries import get_course, known_topics, search_courses, upcoming_sessions
+from bot.catalogue.resolver import AFTER, ORDINALS, POINTER, month_named, words
 from bot.db.models import Course, CourseSession, localized
 from bot.i18n import format_date, format_days, format_hours, month_name, topic_name
-from bot.reading import plain, read_aspects, wants_to_sign_up
+from bot.reading import plain, read_aspects, wants_the_course, wants_to_sign_up
 
 MAX_SESSIONS_SHOWN = 3
 
@@ -41,6 +41,9 @@ SOONEST = frozenset("next volgende eerstvolgende prochaine prochain suivante".sp
 def focus(turn: Turn, course: Course | None) -> None:
     """Keep the course in mind (follow-ups are about it), or forget it. A list shown before
     that does not hold it is stale: "die" or "the first one" no longer points into it."""
+    before = turn.remembered.get("course", turn.slot("course"))
+    if course and before and before != course.key and "previous_course" not in turn.remembered:
+        turn.remember(previous_course=before)  # "and the other one?" after two, one by one
     turn.remember(course=course.key if course else None)
     shown = turn.remembered.get("shown_courses", turn.slot_list("shown_courses"))
     if course and shown and course.key not in shown:
@@ -102,7 +105,17 @@ class ActionCourses(AssistantAction):
         say_organisations(turn, context)
         if say_unknown(turn, context):
             return []
+        if context.courses and asks_to_join(turn, context):
+            # "Zet me op de lijst voor webmaster 360", "I want the digital autonomy course".
+            return [FollowupAction("action_start_preregistration")]
         asked = read_aspects(turn.text)
+        in_focus = get_course(turn.db, turn.slot("course") or "")
+        about_it = not context.named_anything or context.how == "memory"
+        of_a_session = month_named(turn.text) or AFTER & set(words(turn.text))
+        if in_focus is not None and about_it and (asked or of_a_session):
+            # "What do u learn there", "y en a une en juillet ?", "and the one after
+            # February?": about the course in focus.
+            return answer_aspects(turn, in_focus, asked or ["schedule"])
         facts_asked = [a for a in asked if a != "description"]
         if facts_asked and len(context.courses) != 1 and not context.partner:
             # "Y a des formations gratos ?": the price question, about them all.
@@ -129,6 +142,13 @@ class ActionCourses(AssistantAction):
             )
         list_courses(turn, context, intro, "ask_schedule")
         return remember(turn, context)
+
+
+def asks_to_join(turn: Turn, context: CourseContext) -> bool:
+    """The message asks to be pre-registered: in words that say so, or by wanting the one
+    course it names."""
+    named_one = len(context.courses) == 1 and bool(context.named_courses)
+    return wants_to_sign_up(turn.text) or (named_one and wants_the_course(turn.text))
 
 
 def session_text(turn: Turn, course: Course, session: CourseSession) -> str:
@@ -186,7 +206,10 @@ def say_schedule(turn: Turn, course: Course) -> None:
         w in ORDINALS and w not in SOONEST for w in typed
     )
     picked = turn.index.find_session(turn.text, course.key, among=shown) if shown else None
-    if picked and picked.how == "rank" and not in_month and not soonest:
+    after = turn.index.session_after(turn.text, course.key, shown)
+    if after:
+        sessions = [s for s in sessions if s.key == after] or sessions  # "and the one after?"
+    elif picked and picked.how == "rank" and not in_month and not soonest:
         sessions = [s for s in sessions if s.key in picked.keys] or sessions
     elif in_month:
         sessions = in_month  # "is there one in June?"
@@ -207,6 +230,9 @@ def say_schedule(turn: Turn, course: Course) -> None:
     ranked = course.key in listed and (any(w in ORDINALS for w in typed) or pointed)
     turn.remember(shown_sessions=[s.key for s in sessions])
     if not ranked:
+        rest = [key for key in listed if key != course.key]
+        if course.key in listed and len(rest) == 1:
+            turn.remember(previous_course=rest[0])  # "et l'autre ?" after one of two listed
         turn.remember(shown_courses=None)
     if any(s.sample for s in sessions):
         turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)
@@ -296,7 +322,7 @@ class CourseFactAction(AssistantAction):
         if say_unknown(turn, context):
             return []
         if len(context.courses) == 1:
-            if wants_to_sign_up(turn.text):
+            if asks_to_join(turn, context):
                 return [FollowupAction("action_start_preregistration")]
             read = read_aspects(turn.text)
             # "Wat is Salesforce eigenlijk?" is answered first, whatever the engine read.

@@ -14,10 +14,11 @@ from actions.common import (
 )
 from actions.context import course_title
 from actions.preregistration_form import reset_form
+from actions.preregistration_summary import question_just_left
 from actions.typed_answers import typed_answer
 from bot.db.models import Registration
 from bot.i18n import format_date
-from bot.reading import wants_to_sign_up
+from bot.reading import speaks_of_own_registration, wants_to_sign_up
 from bot.registration import (
     Status,
     cancel,
@@ -73,7 +74,10 @@ class ActionCheckRegistration(AssistantAction):
         registrations = of_conversation(turn.db, turn.tracker.sender_id)
         if not registrations:
             found = found_by_reference(turn)
-            answered = None if found or mentions_a_reference(turn.text) else typed_answer(turn)
+            about_it = found or mentions_a_reference(turn.text)
+            answered = (
+                None if about_it or speaks_of_own_registration(turn.text) else typed_answer(turn)
+            )
             if answered is not None:
                 return answered  # "what do they have?", "ok bevestigen" at a summary
             if found is None and turn.slot("last_question") == "ask_eligibility":
@@ -147,9 +151,16 @@ class ActionAskDeleteMyData(AssistantAction):
     hears_erasure = False
 
     def respond(self, turn: Turn) -> list[EventType]:
+        if turn.slot("pending") == "erase":
+            return [FollowupAction("action_delete_my_data")]  # asked twice in a row: confirmed
+        if question_just_left(turn.tracker) == "data_consent":
+            # "Non, je veux pas que vous gardiez mes infos" refuses to keep them: nothing is kept.
+            turn.reply.say("consent_refused")
+            return reset_form()
         named = found_by_reference(turn)
         if named is not None:
             turn.remember(erase_reference=named.reference)
+        turn.remember(pending="erase")  # a "yes" the engine could not place answers it too
         turn.reply.say(
             "delete_confirm",
             buttons=[
@@ -188,8 +199,11 @@ class ActionDeleteMyData(AssistantAction):
             *(SlotSet(name, None) for name in (*FACT_SLOTS, *CONTEXT_SLOTS)),
             SlotSet("session", None),
             SlotSet("course", None),
+            SlotSet("previous_course", None),
             SlotSet("partner", None),
             SlotSet("course_topic", None),
+            # Run as a follow-up of another action, nothing comes after the erasure.
+            FollowupAction("action_listen"),
         ]
 
 

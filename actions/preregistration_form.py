@@ -163,10 +163,13 @@ def choose_session(turn: Turn, course: str, text: str) -> list[EventType]:
     sessions = [s.key for s in ref.sessions] if ref else []
     if len(sessions) == 1:
         return [SlotSet("session", sessions[0])]
+    shown = [key for key in turn.slot_list("shown_sessions") if key in sessions]
+    after = turn.index.session_after(text, course, shown)
+    if after:
+        return [SlotSet("session", after)]  # "inscris-moi à celle d'après"
     match = turn.index.find_session(text, course)
     if match.one:
         return [SlotSet("session", match.one)]
-    shown = [key for key in turn.slot_list("shown_sessions") if key in sessions]
     if not match and len(shown) == 1:
         return [SlotSet("session", shown[0])]  # "ok I want that one" after one session shown
     if match.how == "month" and not match.keys:

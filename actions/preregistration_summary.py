@@ -376,6 +376,18 @@ class ActionStopPreregistration(AssistantAction):
         return [*reset_form(), SlotSet("session", None)]
 
 
+def question_just_left(tracker: Tracker) -> str | None:
+    """The form's question a rule interrupted in this turn ("delete my data" in the middle of
+    the form), or None when no form was running."""
+    since_message = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        since_message.append(event)
+    left = any(e.get("event") == "active_loop" and not e.get("name") for e in since_message)
+    return last_question_of_the_form(tracker) if left else None
+
+
 def last_question_of_the_form(tracker: Tracker) -> str | None:
     """The slot the form asked for last, before a rule stopped it (which empties
     `requested_slot` first)."""

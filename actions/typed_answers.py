@@ -14,7 +14,15 @@ from actions.common import ANSWERING, Turn, hand_over
 from actions.context import CourseContext, resolve, say_organisations
 from bot.catalogue.resolver import POINTER, month_named
 from bot.language import requested_language
-from bot.reading import asks_seats, is_follow_up, plain, read_aspects, wants_to_sign_up
+from bot.reading import (
+    asks_seats,
+    is_follow_up,
+    plain,
+    read_aspects,
+    read_yes_no_unknown,
+    wants_data_erased,
+    wants_to_sign_up,
+)
 from bot.registration import find_contact, mentions_a_reference
 
 # Words that point at a training already in view: "that one", "laquelle", "welke".
@@ -62,6 +70,12 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return hand_over(turn, "confirm")
+    # A bare yes, not "ok c'est où alors ?", confirms the erasure asked about.
+    bare_yes = read_yes_no_unknown(turn.text) == "yes" and not read_aspects(turn.text)
+    if turn.slot("pending") == "erase" and (
+        (bare_yes and "?" not in turn.text) or wants_data_erased(turn.text)
+    ):
+        return [FollowupAction("action_delete_my_data")]  # "ja wis alles"
     if (
         requested_language(turn.text)
         and _ASKS_FOR.search(plain(turn.text))
@@ -92,7 +106,9 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
         # "Is there one in June?", "and in March?" about the course in focus: its sessions.
         by_date = "ask_schedule" if not aspects and _names_a_session(turn, context) else None
         question = (
-            (waiting if answering else None)
+            # "kan ik de marketing van MolenGeek doen" at "which one?" asks a question of its own.
+            (asked if aspects else None)
+            or (waiting if answering else None)
             or by_date
             or follow_up_question(turn)
             or asked
@@ -131,12 +147,15 @@ def _names_a_session(turn: Turn, context: CourseContext) -> bool:
 
 
 def _picks_a_shown_session(turn: Turn) -> bool:
-    """The message picks one of the sessions of the course in focus just shown, by rank."""
+    """The message picks one of the sessions of the course in focus just shown, by rank, or
+    the one after them."""
     course = str(turn.slot("course"))
     ref = turn.index.by_key.get(course)
     own = {s.key for s in ref.sessions} if ref else set()
     shown = [key for key in turn.slot_list("shown_sessions") if key in own]
     if not shown:
         return False
+    if turn.index.session_after(turn.text, course, shown):
+        return True  # "en daarna?"
     match = turn.index.find_session(turn.text, course, among=shown)
     return bool(match.keys) and match.how == "rank"

@@ -277,6 +277,13 @@ _AGE_PATTERNS = [
         r"semaines?|mois|months?|maanden|places?|plaatsen|seats?))"
     ),
     re.compile(r"\bben\s+(\d{2})\b(?!\s*(?:euro|eur|%|uur|weken|maanden|plaatsen|keer|x\b))"),
+    # "I just turned 18", "je viens d'avoir 18", "ik ben net 18 geworden".
+    re.compile(
+        r"\b(?:turned|viens\s+d'\s?avoir|vient\s+d'\s?avoir|net)\s+(\d{1,2})\b(?!\s*(?:euro|eur|%|h\b))"
+    ),
+    # An age set off among other facts: "not with actiris, 19, from ixelles", "19, 1080".
+    re.compile(r"(?:^|[,;]\s*)(\d{2})\s*[,;]"),
+    re.compile(r"[,;]\s*(\d{2})\s*$"),
     # Someone else's age: "my son is 17", "elle a 16", "ze is 18", "she's 19".
     re.compile(
         r"\b(?:fils|fille|frere|soeur|cousin|cousine|son|daughter|brother|sister|kid|child|zoon|"
@@ -311,8 +318,8 @@ _ACTIRIS_THEN_NO = re.compile(
 _REGISTERED = re.compile(
     r"\b(?:je\s+suis|jsuis|j\s+suis|chui|suis|i\s+am|i'?m|im|ik\s+ben|k\s*ben|ben)\s+"
     r"(?:deja\s+|already\s+|al\s+|bien\s+|wel\s+)?(?:inscrit|inscrite|registered|ingeschreven)"
-    r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:is\s+|est\s+)?(?:chez|a|aupres\s+d|at|with|bij|in)\s*"
-    r"(?:l'\s*)?(?:actiris|aktiris)"
+    r"|\b(?:inscrit|inscrite|registered|ingeschreven)\s+(?:is\s+|est\s+)?"
+    r"(?:(?:chez|a|aupres\s+d|at|with|bij|in)\s*)?(?:l'\s*)?(?:actiris|aktiris)"
     r"|\b(?:je\s+suis|jsuis|chui|i'?m|im|i\s+am|ik\s+ben|k\s*ben)\s+(?:deja\s+|already\s+|al\s+)?"
     r"(?:chez|a|at|with|bij|in)\s+(?:actiris|aktiris)"
     r"|\b(?:ik\s+)?(?:sta|zit)\s+(?:al\s+|wel\s+|nog\s+)?(?:ingeschreven\s+)?bij\s+(?:actiris|aktiris)"
@@ -470,7 +477,7 @@ _ASPECTS = {
     "description": re.compile(
         r"\b(?:c'?est\s+quoi|c\s+quoi|ckoi|c\s+koi|qu'?est[\s-]ce\s+que\s+c'?est|what\s+is|what'?s|"
         r"wat\s+is|wa\s+is|tell\s+me\s+(?:more\s+)?about|explain|uitleg|leg\s+\w+\s+uit|en\s+quoi\s+consiste|"
-        r"what\s+do\s+(?:you|we|i)\s+learn|on\s+apprend\s+quoi|wat\s+leer|what\s+about\s+it|"
+        r"what\s+do\s+(?:you|u|ya|we|i)\s+learn|on\s+apprend\s+quoi|wat\s+leer|what\s+about\s+it|"
         r"parle[sz]?[\s-]moi\s+de|vertel\s+(?:me\s+)?(?:meer\s+)?over|"
         # An internship is part of what a training is (its description says so).
         r"stage|stages|internship|internships|stageplaats)\b"
@@ -519,6 +526,9 @@ _ASPECTS = {
         r"kan\s+ik\s+(?:wel\s+|ook\s+|nog\s+)?(?:dat|het|die|er|daar|daaraan|eraan|naar|bij)|"
         r"deelnemen|meedoen|participer|kan\s+ik\s+(?:[\w'-]+\s+){1,6}?(?:doen|volgen)\b|"
         r"can\s+i\s+(?:do|join|take|follow)\s+the|(?:je\s+peux|puis-je)\s+(?:faire|suivre|rejoindre)|"
+        r"i\s+can\s+(?:do|join|take|follow)|(?:am\s+i|is\s+(?:he|she))\s+ok(?:ay)?\s+for|"
+        # A course named, then "jpeux ?", "can I?", "kan ik?": whether one may join it.
+        r"(?:jpeux|j'\s?peux|je\s+peux|can\s+i|kan\s+ik|kan\s+k)(?=\W*$)|"
         r"need\s+to\s+know|faut\s+(?:savoir|connaitre)|connaissances|voorkennis|prerequisites?|"
         r"niveau|level|dois\s+etre|faut\s+(?:il\s+)?etre|need\s+to\s+be|must\s+be|"
         r"(?:have|has)\s+to\s+be|moet\s+(?:ik|je|men)|"
@@ -682,6 +692,10 @@ _CONDITION = re.compile(
     r"\b(?:if|si|als|even|meme|zonder|without|sans|though|alhoewel|ook\s+al|want|because|parce|"
     r"omdat|age|ans|jaar|years?|diplom\w*|actiris)\b|\d"
 )
+# "Qui peut s'inscrire ?", "who can sign up?": who may join, not a request to sign up.
+_WHO_MAY = re.compile(
+    r"\b(?:qui\s+peu(?:t|vent)|who\s+(?:can|may|is\s+allowed)|wie\s+(?:kan|mag))\b"
+)
 # Signing up someone else: "kan ik haar inschrijven?" asks to do it, not whether one may.
 _SIGN_UP_SOMEONE = re.compile(
     r"\b(?:l'?inscrire|inscrire\s+(?:ma|mon|sa|son|notre)|haar|hem|sign\s+(?:her|him|them)|"
@@ -695,9 +709,48 @@ _ERASE_DATA = re.compile(
 )
 
 
+# "Did my registration go through?", "ma préinscription est bien passée ?", "ik heb me vorige
+# week ingeschreven": the person's own registration, not a training.
+_OWN_REGISTRATION = re.compile(
+    r"\b(?:ma|mon|my|mijn|m'n|mn)\s+(?:pre-?)?(?:inscription|registration|inschrijving|"
+    r"voorinschrijving|sign-?up|aanmelding|application|candidature)"
+    r"|\b(?:i|i've|ive|i\s+have)\s+(?:already\s+)?(?:signed\s+up|registered|applied|pre-?registered)"
+    r"|\b(?:je\s+me\s+suis|jme\s+suis|j'me\s+suis|je\s+suis)\s+(?:deja\s+)?(?:pre-?)?inscrit"
+    r"|\bik\s+(?:heb|ben)\s+(?:me\s+|mij\s+)?(?:al\s+)?(?:\w+\s+){0,3}(?:ingeschreven|aangemeld)"
+)
+# "Je suis inscrit chez Actiris" is the person's situation, not a registration here.
+_AT_AN_AGENCY = re.compile(r"\b(?:actiris|aktiris|vdab|forem)\b")
+
+
+def speaks_of_own_registration(message: str) -> bool:
+    """The message is about a registration the person made ("did my registration go
+    through?"), whatever training it names."""
+    text = plain(message)
+    return bool(_OWN_REGISTRATION.search(text)) and not _AT_AN_AGENCY.search(text)
+
+
 def wants_data_erased(message: str) -> bool:
     """ "Delete my data", "effacez mes données ACD-479 …", "verwijder al mijn gegevens"."""
     return bool(_ERASE_DATA.search(plain(message)))
+
+
+# "I want the AWS course", "je veux faire la formation Salesforce": a course wanted, not asked
+# about (used only when the message names one course).
+_WANT = re.compile(
+    r"\b(?:i\s+(?:really\s+)?(?:want|wanna|would\s+like|need)|i'?d\s+like|je\s+(?:veux|voudrais)|"
+    r"j'?\s?veux|jveux|ik\s+(?:wil|zou\s+graag)|k\s+wil)\b"
+)
+_JUST_INFORMATION = re.compile(
+    r"\b(?:info\w*|savoir|connaitre|know|weten|details?|more|plus|meer|voir|see|zien|"
+    r"comprendre|understand)\b|\?"
+)
+
+
+def wants_the_course(message: str) -> bool:
+    """ "I want the digital autonomy course", "je veux faire le webmaster": wanting a course one
+    names is asking to join it; "je veux des infos sur…" or a question is not."""
+    text = plain(message)
+    return bool(_WANT.search(text)) and not _JUST_INFORMATION.search(text)
 
 
 def wants_to_sign_up(message: str) -> bool:
@@ -710,6 +763,8 @@ def wants_to_sign_up(message: str) -> bool:
         return True  # "inscription réseaux sociaux, celle du 7 juin"
     # "Can I register for AWS?" asks to be put down; "can I sign up if I'm 17?" whether one may.
     for_a_course = _FOR_A_COURSE.search(text) and not _CONDITION.search(text)
+    if _WHO_MAY.search(text):
+        return False  # "qui peut s'inscrire à celle-là ?" asks who may join
     asking = (
         _MAY_I.search(text)
         and not _SIGN_UP_SOMEONE.search(text)

@@ -41,7 +41,7 @@ MONTHS: dict[str, int] = {
 AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai", "jun", "jan", "dec"})
 MONTH_CUES = frozenset(
     "in of from en de du van vanaf from starting start starts begint commence debut the la le het "
-    "die celle celui one mois month maand session sessie".split()
+    "die celle celui one mois month maand session sessie for pour voor".split()
 )
 # Words asking for a training one follows from home ("celle en ligne", "from home").
 ONLINE = re.compile(
@@ -62,6 +62,8 @@ POINTER = re.compile(
     r"de\s+opleiding)\b"
 )
 # A month after these words is in the past ("inscrit depuis septembre"), not a session.
+# "The one after February", "en daarna?", "celle d'après": the session that follows.
+AFTER = frozenset("after apres daarna erna nadien".split())
 PAST_MONTH_CUES = frozenset("depuis since sinds sedert".split())
 ORDINALS: dict[str, int] = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1, "1re": 1, "first": 1, "1st": 1,
@@ -511,6 +513,22 @@ class CatalogueIndex:
             if fitting and len(fitting) < len(keys):
                 return Match(tuple(fitting), "part_of_day")
         return NOTHING
+
+    def session_after(self, text: str, course: str, shown: Sequence[str] = ()) -> str | None:
+        """The session of `course` after the one the message counts from: the last in the
+        month it names ("the one after February"), else the first of those just shown ("en
+        daarna?")."""
+        ref = self.by_key.get(course)
+        if ref is None or not AFTER & set(words(text)):
+            return None
+        sessions = sorted(ref.sessions, key=lambda s: s.start)
+        month = month_named(text, choosing=True)
+        if month:
+            before = [i for i, s in enumerate(sessions) if s.start.month == month][-1:]
+        else:
+            before = [i for i, s in enumerate(sessions) if s.key in shown][:1]
+        following = before[0] + 1 if before else len(sessions)
+        return sessions[following].key if following < len(sessions) else None
 
     def soonest_session_among(self, text: str, courses: Sequence[str]) -> str | None:
         """The soonest open session of several courses, when the message asks for the soonest

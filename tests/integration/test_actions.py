@@ -614,3 +614,21 @@ def test_a_topic_asked_after_a_partners_training_stays_at_that_partner(db):
         others = search_courses(session, dt.date(2026, 12, 7), topic="cybersecurity")
     assert cisco.title_fr in texts
     assert all(c.title_fr not in texts for c in others if c.partner.key != "digitalcity")
+
+
+def test_the_other_of_two_courses_talked_about_one_by_one(db):
+    slots = {"course": "molengeek-webmaster-360", "previous_course": "molengeek-coding-school"}
+    asked = tracker("ok and the other one, when does it start", slots=slots, lang="en")
+    _, texts, _ = run(ActionSchedule(), asked)
+    assert "Coding School" in texts and "Webmaster" not in texts
+
+
+def test_the_session_after_a_month_named_about_the_course_in_mind(db, today):
+    key = "bf-ecommerce"
+    with db() as session:
+        sessions = upcoming_sessions(get_course(session, key), today)[:3]
+    asked = f"and the one after {month_name(sessions[0].start_date.month, 'en')}?"
+    t = tracker(asked, intent="ask_courses", slots={"course": key}, lang="en")
+    _, texts, _ = run(ActionCourses(), t)
+    assert format_date(sessions[1].start_date, "en") in texts
+    assert format_date(sessions[0].start_date, "en") not in texts

@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select, update
 
 import actions.common
+from actions.basics import ActionFallback
+from actions.courses import ActionCourses
 from actions.eligibility import ActionEligibility
 from actions.my_data import (
     ActionAskDeleteMyData,
@@ -566,3 +568,42 @@ def test_a_request_to_erase_reaches_the_confirmation_whatever_the_engine_read(db
         assert FollowupAction("action_ask_delete_my_data") not in events
     else:
         assert FollowupAction("action_ask_delete_my_data") in events
+
+
+@pytest.mark.parametrize("message", ["yes erase it all", "ok"])
+def test_an_erasure_confirmed_in_words_the_engine_could_not_place(db, message):
+    slots = {"pending": "erase"}
+    _, _, events = run(ActionFallback(), tracker(message, intent="nlu_fallback", slots=slots))
+    assert FollowupAction("action_delete_my_data") in events
+
+
+def test_a_question_after_shall_i_erase_is_answered_and_erases_nothing(db):
+    slots = {"pending": "erase", "course": "becode-web-developer"}
+    asked = tracker("ok where is it then?", intent="nlu_fallback", slots=slots)
+    _, _, events = run(ActionFallback(), asked)
+    assert FollowupAction("action_delete_my_data") not in events
+
+
+def test_a_refusal_to_keep_data_at_the_consent_question_keeps_nothing(db):
+    t = tracker("no i dont want you to keep my info", intent="delete_my_data")
+    t.events = [
+        {"event": "slot", "name": "requested_slot", "value": "data_consent"},
+        {"event": "user", "text": "no i dont want you to keep my info"},
+        {"event": "active_loop", "name": None},
+    ]
+    texts, events = run(ActionAskDeleteMyData(), t)[1:]
+    assert text("consent_refused", "en") in texts
+    assert FollowupAction("action_delete_my_data") not in events
+
+
+def test_a_sign_up_for_the_course_wanted_starts_the_form(db):
+    _, _, events = run(
+        ActionCourses(), tracker("i want the salesforce course", intent="ask_courses")
+    )
+    assert FollowupAction("action_start_preregistration") in events
+
+
+def test_ones_own_registration_asked_about_is_looked_up_not_a_training(db):
+    asked = tracker("did my sign-up for becode go through?", intent="check_registration")
+    _, texts, _ = run(ActionCheckRegistration(), asked)
+    assert text("check_none", "en") in texts

@@ -175,6 +175,7 @@ MARKETING = ["bf-ecommerce", "bf-social-media", "molengeek-digital-marketing"]
         ("2", "bf-social-media"),
         ("die van maart", "molengeek-digital-marketing"),
         ("the one in may", "bf-ecommerce"),
+        ("sign me up for may", "bf-ecommerce"),
         ("de middelste", "bf-social-media"),
     ],
 )
@@ -246,3 +247,18 @@ def test_online_courses(index):
     assert index.find_courses("celle en ligne elle commence quand").keys == (
         "bf-digital-elearning",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "session"),
+    [
+        ("and the one after february?", (), "bf-ecommerce-2027-05"),
+        ("en daarna?", ("bf-ecommerce-2027-02",), "bf-ecommerce-2027-05"),
+        ("et celle d'après ?", ("bf-ecommerce-2027-05",), "bf-ecommerce-2027-09"),
+        ("and after september?", (), None),
+        ("en daarna?", (), None),
+        ("the one in may", ("bf-ecommerce-2027-02",), None),
+    ],
+)
+def test_the_session_after(index, text, shown, session):
+    assert index.session_after(text, "bf-ecommerce", shown) == session

@@ -18,6 +18,8 @@ from bot.reading import (
     read_aspects,
     read_situation,
     read_yes_no_unknown,
+    speaks_of_own_registration,
+    wants_the_course,
     wants_to_sign_up,
 )
 
@@ -46,6 +48,14 @@ YEAR = 2026
         ("weet ni of ik bij actiris sta", None, None, None),
         ("my son turned 17 in october", 17, None, None),
         ("ben net verhuisd naar vilvoorde maar sta nog bij actiris", None, True, None),
+        # Facts listed as a person types them: a bare age between commas, "turned", no "chez".
+        ("pas chez actiris, 21, j'habite a evere", 21, False, "1140"),
+        ("1030, 23", 23, None, "1030"),
+        ("i turned 20 in may", 20, None, None),
+        ("je viens d'avoir 18", 18, None, None),
+        ("22 ans et inscrite actiris", 22, True, None),
+        ("registered actiris since june", None, True, None),
+        ("23", None, None, None),
     ],
 )
 def test_a_situation_told_in_passing(text, age, actiris, postcode):
@@ -102,6 +112,11 @@ def test_a_move_out_of_brussels_is_no_brussels_residence():
         ("kan ze de bureautica opleiding volgen", ["eligibility"]),
         ("en de ai en data van becode?", []),
         ("and the data one at becode?", []),
+        # A course named, then whether one may: "jpeux ?", "can i?", "am I ok for it".
+        ("l'aws chez molengeek jpeux ?", ["eligibility"]),
+        ("salesforce, can i?", ["eligibility"]),
+        ("is she ok for the cloud one", ["eligibility"]),
+        ("sure i can take that one?", ["eligibility"]),
     ],
 )
 def test_aspects_asked(text, aspects):
@@ -205,10 +220,42 @@ def test_a_diploma_asked_about():
         ("ik wil die van maart", True),
         ("i want the june session", True),
         ("i want to learn coding", False),
+        ("who can sign up for the cloud one?", False),
+        ("qui peut s'inscrire au webmaster", False),
     ],
 )
 def test_sign_up_typed_as_people_type_it(text, sign_up):
     assert wants_to_sign_up(text) is sign_up
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("i want the salesforce course pls", True),
+        ("je voudrais faire le webmaster 360", True),
+        ("k wil de e-learning doen", True),
+        ("je veux des infos sur le webmaster 360", False),
+        ("i want to know more about salesforce", False),
+        ("ik wil de e-learning, wanneer begint die?", False),
+    ],
+)
+def test_a_named_course_wanted(text, wanted):
+    assert wants_the_course(text) is wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("has my sign-up been received?", True),
+        ("ma candidature pour molengeek est passée ?", True),
+        ("ik heb me gisteren aangemeld voor aws, is dat gelukt", True),
+        ("je me suis inscrit la semaine passée", True),
+        ("je suis inscrite chez actiris depuis mars", False),
+        ("what does becode have", False),
+    ],
+)
+def test_ones_own_registration_spoken_of(text, own):
+    assert speaks_of_own_registration(text) is own
 
 
 @pytest.mark.parametrize(
