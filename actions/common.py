@@ -134,6 +134,15 @@ CONTEXT_SLOTS = (
     "pending",
     "handoff_offer",
 )
+# `pending` after "shall I erase your data?": a yes, or the request again, confirms it.
+ERASURE_ASKED = "erase"
+
+
+def erasure_asked(tracker: Tracker) -> bool:
+    """The assistant's last reply asked whether to erase the person's data."""
+    return tracker.get_slot("pending") == ERASURE_ASKED
+
+
 # What the person said of themselves (or of whom they write for) in any message: for the
 # eligibility rules and, once they consent, for the form. Personal data: "delete my data" and
 # the end of a pre-registration forget it.
@@ -340,7 +349,7 @@ class AssistantAction(Action):
                     events = hand_over(turn, "confirm")
                 elif self.hears_erasure and wants_data_erased(turn.text):
                     # "Ja wis alles" right after "shall I erase?" confirms it.
-                    confirmed = tracker.get_slot("pending") == "erase"
+                    confirmed = erasure_asked(tracker)
                     erase = "action_delete_my_data" if confirmed else "action_ask_delete_my_data"
                     events = [FollowupAction(erase)]
                 else:

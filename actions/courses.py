@@ -41,9 +41,16 @@ SOONEST = frozenset("next volgende eerstvolgende prochaine prochain suivante".sp
 def focus(turn: Turn, course: Course | None) -> None:
     """Keep the course in mind (follow-ups are about it), or forget it. A list shown before
     that does not hold it is stale: "die" or "the first one" no longer points into it."""
-    before = turn.remembered.get("course", turn.slot("course"))
-    if course and before and before != course.key and "previous_course" not in turn.remembered:
-        turn.remember(previous_course=before)  # "and the other one?" after two, one by one
+    if course:
+        # "Et l'autre ?": the other of a list of two shown as the turn began, else the course
+        # talked about before this one.
+        listed = turn.slot_list("shown_courses")
+        rest = [key for key in listed if key != course.key]
+        before = turn.remembered.get("course", turn.slot("course"))
+        if course.key in listed and len(rest) == 1:
+            turn.remember(previous_course=rest[0])
+        elif before and before != course.key:
+            turn.remember(previous_course=before)
     turn.remember(course=course.key if course else None)
     shown = turn.remembered.get("shown_courses", turn.slot_list("shown_courses"))
     if course and shown and course.key not in shown:
@@ -230,9 +237,6 @@ def say_schedule(turn: Turn, course: Course) -> None:
     ranked = course.key in listed and (any(w in ORDINALS for w in typed) or pointed)
     turn.remember(shown_sessions=[s.key for s in sessions])
     if not ranked:
-        rest = [key for key in listed if key != course.key]
-        if course.key in listed and len(rest) == 1:
-            turn.remember(previous_course=rest[0])  # "et l'autre ?" after one of two listed
         turn.remember(shown_courses=None)
     if any(s.sample for s in sessions):
         turn.reply.say("sample_dates", partner=partner.name, contact=partner.contact)

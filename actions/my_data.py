@@ -6,9 +6,11 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 
 from actions.common import (
     CONTEXT_SLOTS,
+    ERASURE_ASKED,
     FACT_SLOTS,
     AssistantAction,
     Turn,
+    erasure_asked,
     hand_over,
     payload,
 )
@@ -151,7 +153,7 @@ class ActionAskDeleteMyData(AssistantAction):
     hears_erasure = False
 
     def respond(self, turn: Turn) -> list[EventType]:
-        if turn.slot("pending") == "erase":
+        if erasure_asked(turn.tracker):
             return [FollowupAction("action_delete_my_data")]  # asked twice in a row: confirmed
         if question_just_left(turn.tracker) == "data_consent":
             # "Non, je veux pas que vous gardiez mes infos" refuses to keep them: nothing is kept.
@@ -160,7 +162,7 @@ class ActionAskDeleteMyData(AssistantAction):
         named = found_by_reference(turn)
         if named is not None:
             turn.remember(erase_reference=named.reference)
-        turn.remember(pending="erase")  # a "yes" the engine could not place answers it too
+        turn.remember(pending=ERASURE_ASKED)  # a "yes" the engine could not place answers it
         turn.reply.say(
             "delete_confirm",
             buttons=[

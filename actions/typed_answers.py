@@ -10,7 +10,7 @@ import re
 
 from rasa_sdk.events import EventType, FollowupAction
 
-from actions.common import ANSWERING, Turn, hand_over
+from actions.common import ANSWERING, Turn, erasure_asked, hand_over
 from actions.context import CourseContext, resolve, say_organisations
 from bot.catalogue.resolver import POINTER, month_named
 from bot.language import requested_language
@@ -20,7 +20,6 @@ from bot.reading import (
     plain,
     read_aspects,
     read_yes_no_unknown,
-    wants_data_erased,
     wants_to_sign_up,
 )
 from bot.registration import find_contact, mentions_a_reference
@@ -70,12 +69,11 @@ def typed_answer(turn: Turn, *, loose: bool = True) -> list[EventType] | None:
     waiting = waiting_question(turn)
     if waiting == "confirm":
         return hand_over(turn, "confirm")
-    # A bare yes, not "ok c'est où alors ?", confirms the erasure asked about.
+    # A yes the engine could not place ("yes erase it all"), not "ok c'est où alors ?",
+    # confirms the erasure asked about (the request again is heard before any answer).
     bare_yes = read_yes_no_unknown(turn.text) == "yes" and not read_aspects(turn.text)
-    if turn.slot("pending") == "erase" and (
-        (bare_yes and "?" not in turn.text) or wants_data_erased(turn.text)
-    ):
-        return [FollowupAction("action_delete_my_data")]  # "ja wis alles"
+    if erasure_asked(turn.tracker) and bare_yes and "?" not in turn.text:
+        return [FollowupAction("action_delete_my_data")]
     if (
         requested_language(turn.text)
         and _ASKS_FOR.search(plain(turn.text))

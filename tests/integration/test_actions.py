@@ -632,3 +632,10 @@ def test_the_session_after_a_month_named_about_the_course_in_mind(db, today):
     _, texts, _ = run(ActionCourses(), t)
     assert format_date(sessions[1].start_date, "en") in texts
     assert format_date(sessions[0].start_date, "en") not in texts
+
+
+def test_the_course_asked_about_in_a_list_of_two_leaves_the_other_for_later(db):
+    slots = {"shown_courses": ["molengeek-aws-restart", "molengeek-salesforce-admin"]}
+    asked = tracker("aws when does it start", slots=slots, lang="en")
+    _, _, events = run(ActionSchedule(), asked)
+    assert SlotSet("previous_course", "molengeek-salesforce-admin") in events
